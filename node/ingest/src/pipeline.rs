@@ -136,6 +136,11 @@ impl Ingestor {
         self.handoff.queued()
     }
 
+    /// Stops taking requests; the committer commits what is queued and stops.
+    pub fn close(&self) {
+        self.handoff.close();
+    }
+
     /// Stops taking requests, commits what is queued, and waits for the committer.
     pub fn shutdown(&mut self) {
         self.handoff.close();

@@ -149,7 +149,7 @@ pub async fn execute(node: &Arc<Node>, database: &str, request: &QueryRequest) -
             for extent in &outcome.extents {
                 builder.row(vec![extent.to_string().into(), "inproc:inline".into(), Cell::TimeSpan(elapsed), false.into(), uuid::Uuid::new_v4().to_string().into()]);
             }
-            guid_table(builder)
+            builder.build()
         }
         CommandKind::SetOrAppend { table, properties, .. } => ingest_query(node, &db, &table.name, &properties, text, QueryIngest::SetOrAppend).await,
         CommandKind::Append { table, properties, .. } => ingest_query(node, &db, &table.name, &properties, text, QueryIngest::Append).await,
@@ -304,29 +304,7 @@ fn show_extents(node: &Node, db: &str, table: Option<&str>) -> Result<ResultTabl
             ]);
         }
     }
-    guid_table(builder)
-}
-
-/// The builder has no guid cells (guids are FixedSizeBinary); management results carry extent and
-/// operation ids as their text, which is what Kusto clients display.
-fn guid_table(builder: TableBuilder) -> Result<ResultTable, KustoError> {
-    let table = builder.build()?;
-    let schema = table.schema.clone();
-    let mut fields = Vec::with_capacity(schema.fields().len());
-    let mut columns: Vec<Vec<ArrayRef>> = vec![Vec::new(); table.batches.len()];
-    for (index, field) in schema.fields().iter().enumerate() {
-        let is_guid = field.data_type() == &KustoType::Guid.arrow_type();
-        fields.push(if is_guid { arrow::datatypes::Field::new(field.name(), arrow::datatypes::DataType::Utf8, true) } else { field.as_ref().clone() });
-        for (batch_index, batch) in table.batches.iter().enumerate() {
-            columns[batch_index].push(Arc::clone(batch.column(index)));
-        }
-    }
-    let schema: SchemaRef = Arc::new(arrow::datatypes::Schema::new(fields));
-    let batches = columns
-        .into_iter()
-        .map(|arrays| RecordBatch::try_new(Arc::clone(&schema), arrays).map_err(|error| errors::internal(error.to_string())))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ResultTable { name: table.name, batches, schema })
+    builder.build()
 }
 
 fn show_mappings(node: &Node, db: &str, table: &str, kind: Option<&str>) -> Result<ResultTable, KustoError> {
@@ -597,7 +575,7 @@ fn extent_rows(node: &Node, db: &str, table: &str, extents: &[ExtentId]) -> Resu
             builder.row(vec![extent.id.to_string().into(), extent.size_bytes.into(), extent.size_bytes.into(), extent.size_bytes.into(), Cell::Long(0), extent.row_count.into()]);
         }
     }
-    guid_table(builder)
+    builder.build()
 }
 
 /// The KQL columns of a query result (for `.set-or-append` creating a table).

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanBuilder, DurationNanosecondBuilder, Int32Builder, Int64Builder, LargeStringBuilder, RecordBatch, StringBuilder, TimestampNanosecondBuilder};
+use arrow::array::{ArrayRef, BooleanBuilder, FixedSizeBinaryBuilder, DurationNanosecondBuilder, Int32Builder, Int64Builder, LargeStringBuilder, RecordBatch, StringBuilder, TimestampNanosecondBuilder};
 use arrow::datatypes::{Field, Schema};
 use tarn_common::KustoType;
 use tarn_wire::{KustoError, ResultTable};
@@ -115,6 +115,19 @@ impl TableBuilder {
                         match cell {
                             Cell::Dynamic(json) => builder.append_value(json),
                             Cell::Str(text) => builder.append_value(serde_json::Value::String(text).to_string()),
+                            _ => builder.append_null(),
+                        }
+                    }
+                    Arc::new(builder.finish())
+                }
+                KustoType::Guid => {
+                    let mut builder = FixedSizeBinaryBuilder::new(16);
+                    for cell in cells {
+                        match cell {
+                            Cell::Str(text) => match tarn_common::text::parse::parse_guid(&text) {
+                                Some(bytes) => builder.append_value(bytes).map_err(|error| errors::internal(error.to_string()))?,
+                                None => builder.append_null(),
+                            },
                             _ => builder.append_null(),
                         }
                     }
