@@ -23,6 +23,7 @@ pub mod aggregate;
 pub mod convert;
 pub mod dynamic;
 pub mod operators;
+pub mod parse_kv;
 pub mod scalar;
 
 pub use aggregate::{is_aggregate_function, plan_aggregate, plan_arg_extreme, plan_percentile};
@@ -31,6 +32,7 @@ pub use dynamic::{dynamic_elements_type, dynamic_elements_udf, plan_index, plan_
 pub use operators::{
     ArithmeticOp, StringOperator, plan_arithmetic, plan_has_any, plan_string_operator,
 };
+pub use parse_kv::{ParseKvOptions, plan_parse_kv_value};
 pub use scalar::{is_scalar_function, plan_scalar};
 
 /// A planned argument: the DataFusion expression and its Arrow type in the input schema.

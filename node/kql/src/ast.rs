@@ -302,6 +302,8 @@ pub struct UnionSpec {
     pub with_source: Option<Ident>,
     /// `kind=outer` (default) keeps all columns; `kind=inner` only the common ones.
     pub inner: bool,
+    /// `isfuzzy=true`: tables that do not exist are left out (at least one must exist).
+    pub fuzzy: bool,
     pub tables: Vec<Expr>,
 }
 
@@ -345,7 +347,8 @@ pub enum OperatorKind {
     ProjectKeep(Vec<ColumnPattern>),
     /// `new = old` pairs.
     ProjectRename(Vec<(Ident, Ident)>),
-    /// Patterns with an optional `asc`/`desc` (granny-asc etc. not supported).
+    /// Patterns with an optional order: `Some(true)` for `asc`, `Some(false)` for `desc`
+    /// (granny-asc etc. not supported).
     ProjectReorder(Vec<(ColumnPattern, Option<bool>)>),
     Extend(Vec<NamedExpr>),
     Summarize { aggregates: Vec<NamedExpr>, by: Vec<NamedExpr> },
@@ -361,10 +364,19 @@ pub enum OperatorKind {
     Lookup { kind_left_outer: bool, right: Expr, on: Vec<JoinOn> },
     Union(UnionSpec),
     MvExpand { items: Vec<MvExpandItem>, with_itemindex: Option<Ident>, limit: Option<Expr> },
+    /// `mv-apply`: per input row, the subquery runs over that row's expanded elements.
+    MvApply { items: Vec<MvExpandItem>, with_itemindex: Option<Ident>, limit: Option<Expr>, subquery: Vec<Operator> },
     As(Ident),
     GetSchema,
     Serialize(Vec<NamedExpr>),
-    Parse { kind: ParseKind, expr: Expr, parts: Vec<ParsePart> },
+    /// `parse` and, with `filter`, `parse-where` (rows that do not match are dropped).
+    /// `flags` are kind=regex's regex flags (`U`, `i`, `m`, `s`), empty when not given.
+    Parse { kind: ParseKind, flags: String, expr: Expr, parts: Vec<ParsePart>, filter: bool },
+    /// `parse-kv expr as (key:type, ...) [with (option = value, ...)]`.
+    ParseKv { expr: Expr, keys: Vec<(Ident, TypeName)>, options: Vec<(Ident, Expr)> },
+    /// `project-by-names` with its arguments: strings (names or wildcards), dynamic arrays of
+    /// names, or calls such as `column_names_of(T)`.
+    ProjectByNames(Vec<Expr>),
     /// `render chart [with (k=v, ...)]`: recorded for the client, not a transformation.
     Render { chart: Ident, properties: Vec<(Ident, Expr)> },
     /// `invoke f(args)`: calls a tabular function with the pipe's input as its first argument.

@@ -243,8 +243,8 @@ impl Planner<'_> {
             BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 let (left_expr, right_expr) = comparable(left_typed, right_typed, span)?;
                 let compared = match op {
-                    BinaryOp::Eq => left_expr.eq(right_expr),
-                    BinaryOp::NotEq => left_expr.not_eq(right_expr),
+                    BinaryOp::Eq => kusto_equality(left_expr, right_expr, false).at(span)?,
+                    BinaryOp::NotEq => kusto_equality(left_expr, right_expr, true).at(span)?,
                     BinaryOp::Lt => left_expr.lt(right_expr),
                     BinaryOp::Le => left_expr.lt_eq(right_expr),
                     BinaryOp::Gt => left_expr.gt(right_expr),
@@ -346,5 +346,29 @@ fn comparable(left: TypedExpr, right: TypedExpr, span: Span) -> Result<(Expr, Ex
             Ok((left.expr, tarn_functions::plan_convert(right, other).at(span)?))
         }
         _ => Ok((left.expr, right.expr)),
+    }
+}
+
+/// `==` / `!=` with Kusto's null rule: when exactly one side is null, `==` is false and `!=` is
+/// true; only null against null is null. Against a non-null literal the plain comparison is kept
+/// (it prunes extents), guarded by the other side's nullness.
+fn kusto_equality(left: Expr, right: Expr, negated: bool) -> datafusion::error::Result<Expr> {
+    let is_value = |expr: &Expr| matches!(expr, Expr::Literal(value, _) if !value.is_null());
+    let other = if is_value(&right) {
+        Some(left.clone())
+    } else if is_value(&left) {
+        Some(right.clone())
+    } else {
+        None
+    };
+    match (other, negated) {
+        (Some(other), false) => Ok(left.eq(right).and(other.is_not_null())),
+        (Some(other), true) => Ok(left.not_eq(right).or(other.is_null())),
+        (None, _) => {
+            let both_null = left.clone().is_null().and(right.clone().is_null());
+            let operator = if negated { datafusion::logical_expr::Operator::IsDistinctFrom } else { datafusion::logical_expr::Operator::IsNotDistinctFrom };
+            let compared = datafusion::logical_expr::binary_expr(left, operator, right);
+            datafusion::logical_expr::when(both_null, lit(datafusion::common::ScalarValue::Boolean(None))).otherwise(compared)
+        }
     }
 }

@@ -27,6 +27,7 @@ mod error;
 mod expr;
 mod join;
 mod literal;
+mod mv;
 mod naming;
 mod operator;
 mod planner;

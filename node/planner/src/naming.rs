@@ -30,7 +30,7 @@ pub(crate) fn aggregate_name(function: &str, args: &[Expr]) -> String {
         "make_set" | "makeset" | "make_set_if" => "set",
         "make_bag" | "make_bag_if" => "bag",
         "take_any" | "any" | "take_anyif" | "anyif" => "any",
-        "count" => return "count_".to_string(),
+        "count" if args.is_empty() => return "count_".to_string(),
         other => other,
     };
     let column = args.first().and_then(natural_name).unwrap_or_default();

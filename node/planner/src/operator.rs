@@ -60,6 +60,9 @@ impl Planner<'_> {
             OperatorKind::MvExpand { items, with_itemindex, limit } => {
                 self.plan_mv_expand(input, items, with_itemindex.as_ref(), limit.as_ref(), span)
             }
+            OperatorKind::MvApply { items, with_itemindex, limit, subquery } => {
+                self.plan_mv_apply(input, items, with_itemindex.as_ref(), limit.as_ref(), subquery, span)
+            }
             OperatorKind::As(name) => {
                 self.scope.bind(&name.name, Binding::Tabular(input.clone()));
                 Ok(input)
@@ -72,7 +75,9 @@ impl Planner<'_> {
                     self.plan_extend(input, items)
                 }
             }
-            OperatorKind::Parse { kind, expr, parts } => self.plan_parse(input, *kind, expr, parts, span),
+            OperatorKind::Parse { kind, flags, expr, parts, filter } => self.plan_parse(input, *kind, flags, expr, parts, *filter, span),
+            OperatorKind::ParseKv { expr, keys, options } => self.plan_parse_kv(input, expr, keys, options, span),
+            OperatorKind::ProjectByNames(args) => self.plan_project_by_names(input, args, span),
             OperatorKind::Render { chart, properties } => {
                 let mut rendered = Vec::with_capacity(properties.len());
                 for (name, value) in properties {
@@ -227,98 +232,56 @@ impl Planner<'_> {
         self.plan_batches(schema, vec![batch], span)
     }
 
-    fn plan_mv_expand(
+    /// `parse`: one regular expression built from the pattern, one `extract` per column.
+    #[allow(clippy::too_many_arguments)]
+    fn plan_parse(
         &mut self,
         input: LogicalPlan,
-        items: &[ast::MvExpandItem],
-        with_itemindex: Option<&ast::Ident>,
-        limit: Option<&ast::Expr>,
+        kind: ParseKind,
+        flags: &str,
+        source: &ast::Expr,
+        parts: &[ParsePart],
+        filter: bool,
         span: Span,
     ) -> Result<LogicalPlan> {
-        if let Some(index) = with_itemindex {
-            return Err(PlanError::unsupported("mv-expand with_itemindex is not supported yet", index.span));
-        }
-        if let Some(limit) = limit {
-            return Err(PlanError::unsupported("mv-expand limit is not supported yet", limit.span));
-        }
-        let existing = field_names(&input);
-        let mut expanded: Vec<(String, Expr, Option<KustoType>)> = Vec::new();
-        for item in items {
-            let typed = self.plan_scalar(&item.expr, &input)?;
-            let name = match &item.name {
-                Some(ident) => ident.name.clone(),
-                None => natural_name(&item.expr)
-                    .ok_or_else(|| PlanError::semantic("mv-expand: name the expanded expression (Name = expr)", item.expr.span))?,
-            };
-            let elements = tarn_functions::dynamic_elements_udf(false).call(vec![typed.expr]);
-            expanded.push((name, elements, item.to_type.map(literal::kusto_type)));
-        }
-        let mut outputs: Vec<(Expr, String)> = Vec::new();
-        for current in &existing {
-            match expanded.iter().find(|(name, _, _)| name == current) {
-                Some((name, elements, _)) => outputs.push((elements.clone(), name.clone())),
-                None => outputs.push((column(current), current.clone())),
-            }
-        }
-        for (name, elements, _) in &expanded {
-            if !existing.contains(name) {
-                outputs.push((elements.clone(), name.clone()));
-            }
-        }
-        let listed = project(input, outputs, span)?;
-        let columns: Vec<datafusion::common::Column> =
-            expanded.iter().map(|(name, _, _)| datafusion::common::Column::new_unqualified(name)).collect();
-        let options = datafusion::common::UnnestOptions::new().with_preserve_nulls(false);
-        let mut plan = LogicalPlanBuilder::from(listed)
-            .unnest_columns_with_options(columns, options)
-            .at(span)?
-            .build()
-            .at(span)?;
-        plan = crate::planner::unqualify(plan, span)?;
-        // `to typeof(T)` converts the expanded dynamic elements.
-        if expanded.iter().any(|(_, _, to_type)| to_type.is_some()) {
-            let mut outputs: Vec<(Expr, String)> = Vec::new();
-            for (name, data_type) in field_types(&plan) {
-                let target = expanded.iter().find(|(expanded_name, _, _)| *expanded_name == name).and_then(|(_, _, t)| *t);
-                let expr = match target {
-                    Some(kusto_type) => tarn_functions::plan_convert(TypedExpr { expr: column(&name), data_type }, kusto_type).at(span)?,
-                    None => column(&name),
-                };
-                outputs.push((expr, name));
-            }
-            plan = project(plan, outputs, span)?;
-        }
-        Ok(plan)
-    }
-
-    /// `parse`: one regular expression built from the pattern, one `extract` per column.
-    fn plan_parse(&mut self, input: LogicalPlan, kind: ParseKind, source: &ast::Expr, parts: &[ParsePart], span: Span) -> Result<LogicalPlan> {
         let text = self.plan_scalar(source, &input)?;
         let text = if KustoType::from_arrow(&text.data_type) == Some(KustoType::String) {
             text
         } else {
             TypedExpr { expr: tarn_functions::plan_convert(text, KustoType::String).at(span)?, data_type: DataType::Utf8 }
         };
-        let mut pattern = String::from("^");
-        let mut columns: Vec<(String, Option<KustoType>)> = Vec::new();
+        // kind=regex flags go inline; `U` is Rust's swap-greed flag as well.
+        let mut pattern = if flags.is_empty() { String::from("^") } else { format!("(?{flags})^") };
+        // (name, type, capture group number): literal regex text may hold groups of its own.
+        let mut columns: Vec<(String, Option<KustoType>, usize)> = Vec::new();
+        let mut groups = 0usize;
         for (index, part) in parts.iter().enumerate() {
             let is_last = index + 1 == parts.len();
             match part {
                 ParsePart::Literal(text) => match kind {
-                    ParseKind::Regex => pattern.push_str(text),
+                    ParseKind::Regex => {
+                        let compiled = regex::Regex::new(text)
+                            .map_err(|error| PlanError::semantic(format!("parse: invalid regular expression '{text}': {error}"), span))?;
+                        groups += compiled.captures_len() - 1;
+                        pattern.push_str(text);
+                    }
                     _ => pattern.push_str(&regex_escape(text)),
                 },
                 ParsePart::Star => pattern.push_str(if is_last { ".*" } else { ".*?" }),
                 ParsePart::Column { name, ty } => {
                     let kusto_type = ty.map(literal::kusto_type);
+                    // kind=relaxed: a typed value that does not convert is null, and the rest of the
+                    // row still parses, so its group takes any text.
+                    let typed_group = kind != ParseKind::Relaxed;
                     let group = match kusto_type {
-                        Some(KustoType::Long) | Some(KustoType::Int) => r"(-?\d+)".to_string(),
-                        Some(KustoType::Real) => r"(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)".to_string(),
+                        Some(KustoType::Long) | Some(KustoType::Int) if typed_group => r"(-?\d+)".to_string(),
+                        Some(KustoType::Real) if typed_group => r"(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)".to_string(),
                         _ if is_last => "(.*)".to_string(),
                         _ => "(.*?)".to_string(),
                     };
                     pattern.push_str(&group);
-                    columns.push((name.name.clone(), kusto_type));
+                    groups += 1;
+                    columns.push((name.name.clone(), kusto_type, groups));
                 }
             }
         }
@@ -326,10 +289,18 @@ impl Planner<'_> {
             pattern.push('$');
         }
         let mut plan = input;
-        for (group, (name, kusto_type)) in columns.iter().enumerate() {
+        if filter {
+            // parse-where: only rows whose text matches the whole pattern (typed parts included).
+            let args = vec![text.clone(), TypedExpr { expr: lit(pattern.clone()), data_type: DataType::Utf8 }];
+            let [text_arg, pattern_arg] = <[TypedExpr; 2]>::try_from(args).map_err(|_| PlanError::semantic("parse-where", span))?;
+            let matches = tarn_functions::plan_string_operator(tarn_functions::StringOperator::MatchesRegex, false, true, text_arg, pattern_arg)
+                .at(span)?;
+            plan = LogicalPlanBuilder::from(plan).filter(matches).at(span)?.build().at(span)?;
+        }
+        for (name, kusto_type, group) in &columns {
             let args = vec![
                 TypedExpr { expr: lit(pattern.clone()), data_type: DataType::Utf8 },
-                TypedExpr { expr: lit((group + 1) as i64), data_type: DataType::Int64 },
+                TypedExpr { expr: lit(*group as i64), data_type: DataType::Int64 },
                 text.clone(),
             ];
             let extracted = tarn_functions::plan_scalar("extract", args, &self.functions).at(span)?;
@@ -349,6 +320,109 @@ impl Planner<'_> {
             plan = project(plan, outputs, span)?;
         }
         Ok(plan)
+    }
+}
+
+impl Planner<'_> {
+    /// `parse-kv`: one column per key, converted to the key's type; a missing key is null (an
+    /// empty string for string columns). An existing column of the same name is replaced.
+    fn plan_parse_kv(
+        &mut self,
+        input: LogicalPlan,
+        source: &ast::Expr,
+        keys: &[(ast::Ident, ast::TypeName)],
+        options: &[(ast::Ident, ast::Expr)],
+        span: Span,
+    ) -> Result<LogicalPlan> {
+        let text = self.plan_scalar(source, &input)?;
+        let text = if KustoType::from_arrow(&text.data_type) == Some(KustoType::String) {
+            text
+        } else {
+            TypedExpr { expr: tarn_functions::plan_convert(text, KustoType::String).at(span)?, data_type: DataType::Utf8 }
+        };
+        let mut pairs = Vec::with_capacity(options.len());
+        for (name, value) in options {
+            pairs.push((name.name.clone(), literal::option_text(value)?));
+        }
+        let parsed = tarn_functions::ParseKvOptions::from_pairs(&pairs).at(span)?;
+        let mut outputs: Vec<(Expr, String)> = Vec::new();
+        let mut added: Vec<String> = Vec::new();
+        for (key, type_name) in keys {
+            let value = tarn_functions::plan_parse_kv_value(text.clone(), &key.name, &parsed).at(key.span)?;
+            let kusto_type = literal::kusto_type(*type_name);
+            let value = match kusto_type {
+                KustoType::String => datafusion::functions::expr_fn::coalesce(vec![value, lit("")]),
+                other => tarn_functions::plan_convert(TypedExpr { expr: value, data_type: DataType::Utf8 }, other).at(key.span)?,
+            };
+            outputs.push((value, key.name.clone()));
+            added.push(key.name.clone());
+        }
+        let mut columns: Vec<(Expr, String)> =
+            field_names(&input).into_iter().filter(|name| !added.contains(name)).map(|name| (column(&name), name)).collect();
+        columns.extend(outputs);
+        project(input, columns, span)
+    }
+
+    /// `project-by-names`: the columns named by each argument, in argument order; names that do
+    /// not exist are skipped, as are repeats.
+    fn plan_project_by_names(&mut self, input: LogicalPlan, args: &[ast::Expr], span: Span) -> Result<LogicalPlan> {
+        let names = field_names(&input);
+        let mut selected: Vec<String> = Vec::new();
+        for arg in args {
+            for wanted in self.column_name_list(arg)? {
+                let matched: Vec<&String> = if wanted.contains('*') {
+                    names.iter().filter(|name| wildcard_match(&wanted, name)).collect()
+                } else {
+                    names.iter().filter(|name| **name == wanted).collect()
+                };
+                for name in matched {
+                    if !selected.contains(name) {
+                        selected.push(name.clone());
+                    }
+                }
+            }
+        }
+        let outputs = selected.into_iter().map(|name| (column(&name), name)).collect();
+        project(input, outputs, span)
+    }
+
+    /// A `project-by-names` argument as names: a string (possibly a wildcard), a dynamic array of
+    /// strings, `column_names_of(T)`, or a `let`/parameter bound to one of those.
+    fn column_name_list(&mut self, arg: &ast::Expr) -> Result<Vec<String>> {
+        use tarn_kql::ast::{ExprKind, Literal};
+        let not_names = || PlanError::semantic("project-by-names expects column names: a string, a dynamic array of strings or column_names_of(T)", arg.span);
+        match &arg.kind {
+            ExprKind::Literal(Literal::String(name)) => Ok(vec![name.clone()]),
+            ExprKind::Literal(Literal::Dynamic(raw)) => {
+                let json = literal::dynamic_json(raw, arg.span)?;
+                json_names(json.as_deref()).ok_or_else(not_names)
+            }
+            ExprKind::Call { name, args } if name.name == "column_names_of" => {
+                let [table] = args.as_slice() else {
+                    return Err(PlanError::semantic("column_names_of expects one tabular argument", arg.span));
+                };
+                let plan = self.plan_tabular(table)?;
+                Ok(field_names(&plan))
+            }
+            _ => {
+                let typed = self.plan_constant(arg)?;
+                match typed.expr {
+                    Expr::Literal(ScalarValue::Utf8(Some(name)), _) => Ok(vec![name]),
+                    Expr::Literal(ScalarValue::LargeUtf8(json), _) => json_names(json.as_deref()).ok_or_else(not_names),
+                    _ => Err(not_names()),
+                }
+            }
+        }
+    }
+}
+
+/// The strings of a JSON array (null is no names); `None` when it is not an array of strings.
+fn json_names(json: Option<&str>) -> Option<Vec<String>> {
+    let Some(json) = json else { return Some(Vec::new()) };
+    match serde_json::from_str::<serde_json::Value>(json).ok()? {
+        serde_json::Value::Array(items) => items.into_iter().map(|item| item.as_str().map(str::to_string)).collect(),
+        serde_json::Value::String(name) => Some(vec![name]),
+        _ => None,
     }
 }
 
@@ -382,7 +456,7 @@ fn match_patterns(names: &[String], patterns: &[ColumnPattern], operator: &str) 
 fn plan_project_reorder(input: LogicalPlan, patterns: &[(ColumnPattern, Option<bool>)], span: Span) -> Result<LogicalPlan> {
     let names = field_names(&input);
     let mut ordered: Vec<String> = Vec::new();
-    for (pattern, descending) in patterns {
+    for (pattern, ascending) in patterns {
         let mut group: Vec<String> = if pattern.pattern.contains('*') {
             names.iter().filter(|name| wildcard_match(&pattern.pattern, name) && !ordered.contains(name)).cloned().collect()
         } else if names.contains(&pattern.pattern) {
@@ -390,9 +464,9 @@ fn plan_project_reorder(input: LogicalPlan, patterns: &[(ColumnPattern, Option<b
         } else {
             return Err(unknown_column(&pattern.pattern, "project-reorder", pattern.span));
         };
-        match descending {
-            Some(true) => group.sort_by(|a, b| b.cmp(a)),
-            Some(false) => group.sort(),
+        match ascending {
+            Some(true) => group.sort(),
+            Some(false) => group.sort_by(|a, b| b.cmp(a)),
             None => {}
         }
         for name in group {

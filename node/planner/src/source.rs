@@ -228,53 +228,70 @@ impl Planner<'_> {
         if let Some(plan) = input {
             legs.push(("union_arg0".to_string(), plan));
         }
+        let mut missing = None;
         for table in &spec.tables {
             let source_name = match &table.kind {
                 ExprKind::Name(ident) => ident.name.clone(),
                 _ => format!("union_arg{}", legs.len()),
             };
-            let plan = self.plan_tabular(table)?;
-            legs.push((source_name, plan));
+            match self.plan_tabular(table) {
+                Ok(plan) => legs.push((source_name, plan)),
+                // isfuzzy=true: a table that does not resolve is left out.
+                Err(error) if spec.fuzzy && is_unresolved_table(&error) => missing = Some(error),
+                Err(error) => return Err(error),
+            }
         }
-        // The output columns: by first appearance (kind=outer), or those common to every leg (inner).
-        let mut columns: Vec<(String, DataType)> = Vec::new();
+        if legs.is_empty()
+            && let Some(error) = missing
+        {
+            return Err(error);
+        }
+        // Output columns by first appearance of each (name, type). A name that comes with several
+        // types becomes one column per type, `name_type` (Kusto's rule), made unique against the
+        // other names with a numeric suffix. kind=inner keeps only columns every leg has.
+        let mut pairs: Vec<(String, DataType)> = Vec::new();
         for (_, plan) in &legs {
             for (name, data_type) in field_types(plan) {
-                match columns.iter().find(|(existing, _)| *existing == name) {
-                    Some((_, existing_type)) if *existing_type != data_type => {
-                        return Err(PlanError::unsupported(
-                            format!(
-                                "union: column '{name}' has type {} in one table and {} in another",
-                                kusto_name(existing_type),
-                                kusto_name(&data_type)
-                            ),
-                            span,
-                        ));
-                    }
-                    Some(_) => {}
-                    None => columns.push((name, data_type)),
+                if !pairs.iter().any(|(existing, existing_type)| *existing == name && *existing_type == data_type) {
+                    pairs.push((name, data_type));
                 }
             }
         }
+        let conflicted = |name: &str| pairs.iter().filter(|(existing, _)| existing == name).count() > 1;
+        let mut taken: Vec<String> = pairs.iter().filter(|(name, _)| !conflicted(name)).map(|(name, _)| name.clone()).collect();
+        // (output name, source name, type)
+        let mut columns: Vec<(String, String, DataType)> = Vec::new();
+        for (name, data_type) in &pairs {
+            let output = if conflicted(name) {
+                let renamed = unique_name(&format!("{name}_{}", kusto_name(data_type)), &taken);
+                taken.push(renamed.clone());
+                renamed
+            } else {
+                name.clone()
+            };
+            columns.push((output, name.clone(), data_type.clone()));
+        }
         if spec.inner {
-            columns.retain(|(name, _)| {
-                legs.iter().all(|(_, plan)| plan.schema().fields().iter().any(|field| field.name() == name))
+            columns.retain(|(_, name, data_type)| {
+                legs.iter().all(|(_, plan)| {
+                    plan.schema().fields().iter().any(|field| field.name() == name && field.data_type() == data_type)
+                })
             });
         }
         let mut combined: Option<LogicalPlanBuilder> = None;
         for (source_name, plan) in legs {
-            let present: Vec<String> = plan.schema().fields().iter().map(|field| field.name().clone()).collect();
+            let present = field_types(&plan);
             let mut outputs: Vec<(Expr, String)> = Vec::new();
             if let Some(with_source) = &spec.with_source {
                 outputs.push((lit(source_name.clone()), with_source.name.clone()));
             }
-            for (name, data_type) in &columns {
-                let value = if present.contains(name) {
+            for (output, name, data_type) in &columns {
+                let value = if present.iter().any(|(present_name, present_type)| present_name == name && present_type == data_type) {
                     column(name)
                 } else {
                     Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(lit(ScalarValue::Null)), data_type.clone()))
                 };
-                outputs.push((value, name.clone()));
+                outputs.push((value, output.clone()));
             }
             let leg = project(plan, outputs, span)?;
             combined = Some(match combined {
@@ -495,4 +512,11 @@ fn simplify_constant(expr: Expr, span: Span) -> Result<Expr> {
     let schema = Arc::new(DFSchema::empty());
     let context = SimplifyContext::builder().with_schema(schema).build();
     ExprSimplifier::new(context).simplify(expr).at(span)
+}
+
+/// Whether planning a union leg failed only because its table does not exist (`isfuzzy=true`
+/// leaves such legs out).
+fn is_unresolved_table(error: &PlanError) -> bool {
+    matches!(error, PlanError::Semantic { message, .. }
+        if message.contains("Failed to resolve table expression") || message.contains("Failed to resolve tabular function"))
 }

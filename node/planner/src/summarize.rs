@@ -52,6 +52,13 @@ impl Planner<'_> {
                     _ => {}
                 }
             }
+            if let ExprKind::Call { name: function, .. } = &item.expr.kind
+                && !tarn_functions::is_aggregate_function(&function.name)
+                && !tarn_functions::is_scalar_function(&function.name)
+                && self.scope.lookup(&function.name).is_none()
+            {
+                return Err(PlanError::semantic(format!("summarize: unknown aggregation function '{}'", function.name), function.span));
+            }
             self.collect_aggregates(&item.expr, &input, &mut aggregate_exprs, &mut aggregate_columns)?;
             let name = match (item.names.first(), &item.expr.kind) {
                 (Some(ident), _) => ident.name.clone(),
@@ -173,7 +180,8 @@ impl Planner<'_> {
         for expr in returned {
             if matches!(expr.kind, ExprKind::Star) {
                 for name in field_names(input) {
-                    if name == by_name || returned_values.iter().any(|(existing, _)| *existing == name) {
+                    // `*` is every other column: not the maximized one, not the `by` keys.
+                    if name == by_name || names.contains(&name) || returned_values.iter().any(|(existing, _)| *existing == name) {
                         continue;
                     }
                     let data_type = expr_type(&column(&name), input, expr.span)?;

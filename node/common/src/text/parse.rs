@@ -467,7 +467,50 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
     if bytes.first().is_some_and(u8::is_ascii_digit) && bytes.get(4) == Some(&b'-') {
         return parse_iso8601(bytes);
     }
+    if let Some(nanos) = parse_us_date(text) {
+        return Some(nanos);
+    }
     parse_rfc822(text)
+}
+
+/// The invariant-culture form .NET (and so Kusto) also reads: `M/d/yyyy[ H:mm[:ss[.f...]]]`,
+/// e.g. `02/17/2016 08:40:01`.
+fn parse_us_date(text: &str) -> Option<i64> {
+    let (date, time) = match text.split_once(' ') {
+        Some((date, time)) => (date, Some(time.trim())),
+        None => (text, None),
+    };
+    let mut parts = date.split('/');
+    let (month, day, year) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || year.len() != 4 || !(1..=2).contains(&month.len()) || !(1..=2).contains(&day.len()) {
+        return None;
+    }
+    let number = |digits: &str| -> Option<u32> { if digits.bytes().all(|b| b.is_ascii_digit()) { digits.parse().ok() } else { None } };
+    let (month, day, year) = (number(month)?, number(day)?, number(year)?);
+    let mut iso = format!("{year:04}-{month:02}-{day:02}");
+    if let Some(time) = time {
+        let (clock, fraction) = match time.split_once('.') {
+            Some((clock, fraction)) => (clock, Some(fraction)),
+            None => (time, None),
+        };
+        let mut fields = clock.split(':');
+        let hour = number(fields.next()?)?;
+        let minute = number(fields.next()?)?;
+        let second = match fields.next() {
+            Some(second) => number(second)?,
+            None => 0,
+        };
+        if fields.next().is_some() {
+            return None;
+        }
+        iso.push_str(&format!("T{hour:02}:{minute:02}:{second:02}"));
+        if let Some(fraction) = fraction {
+            number(fraction)?;
+            iso.push('.');
+            iso.push_str(fraction);
+        }
+    }
+    parse_iso8601(iso.as_bytes())
 }
 
 /// Nanoseconds per unit of the `<number><unit>` timespan forms.
@@ -842,6 +885,18 @@ mod tests {
         );
         assert_eq!(parse_datetime("Sat, 8 Foo 14 15:05:02 GMT"), None);
         assert_eq!(parse_datetime("Sat, 8 Nov 14 15:05:02 GMT extra"), None);
+    }
+
+    /// Proves the invariant-culture `M/d/yyyy H:mm:ss` form, and that malformed ones are refused.
+    #[test]
+    fn datetime_us_forms() {
+        assert_eq!(parse_datetime("02/17/2016 08:40:01"), Some(nanos_of(2016, 2, 17, 8, 40, 1, 0)));
+        assert_eq!(parse_datetime("2/7/2016"), Some(nanos_of(2016, 2, 7, 0, 0, 0, 0)));
+        assert_eq!(parse_datetime("2/7/2016 8:05"), Some(nanos_of(2016, 2, 7, 8, 5, 0, 0)));
+        assert_eq!(parse_datetime("13/40/2016"), None);
+        assert_eq!(parse_datetime("02/17/16 08:40:01"), None);
+        assert_eq!(parse_datetime("02/17/2016 08:40:01:02"), None);
+        assert_eq!(parse_datetime("nonValidDateTime 08:40:01"), None);
     }
 
     /// Proves every timespan form of the Kusto timespan page, including that a tick is 100 ns.

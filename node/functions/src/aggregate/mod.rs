@@ -119,7 +119,9 @@ pub fn plan_aggregate(name: &str, args: Vec<TypedExpr>) -> Result<Expr> {
     let call = Call { name, args };
     match name {
         "count" => {
-            call.expect_count(0, 0)?;
+            // `count()` counts rows. Kusto also accepts `count(x)` (named `count_x`) and counts every
+            // row there too, nulls included, as the summarize reference's example shows.
+            call.expect_count(0, 1)?;
             Ok(count(lit(1i64)))
         }
         "countif" => {

@@ -556,13 +556,13 @@ fn planning_errors() {
     let text = TypedExpr::new(col("s"), DataType::Utf8);
     let long = TypedExpr::new(col("l"), DataType::Int64);
 
-    let count_error = plan_aggregate("count", vec![long.clone()])
+    let count_error = plan_aggregate("count", vec![long.clone(), long.clone()])
         .map(|_| ())
         .err()
         .map(|e| e.to_string());
     assert_eq!(
         count_error.as_deref(),
-        Some("The function 'count' expects 0 argument(s).")
+        Some("The function 'count' expects between 0 and 1 argument(s).")
     );
 
     let sum_error = plan_aggregate("sum", vec![text.clone()]);

@@ -1,6 +1,6 @@
 //! Functions over `dynamic` values: `bag_pack`/`pack`, `pack_array`, `array_length`, `bag_keys`,
 //! `array_concat`, `array_slice`, `array_sort_asc`/`array_sort_desc`, `set_has_element`,
-//! `array_index_of`, `bag_has_key`.
+//! `array_index_of`, `bag_has_key`, and the scalar `range(start, stop[, step])` that builds an array.
 //!
 //! Owns: building and reading the JSON a dynamic holds. Non-dynamic arguments become JSON with
 //! the same rules as `todynamic` (datetimes and timespans as their printed strings). A function
@@ -13,13 +13,13 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, Int64Array};
+use arrow::array::{Array, ArrayRef, BooleanArray, Int64Array};
 use arrow::datatypes::DataType;
 use datafusion::logical_expr::Expr;
 use serde_json::{Map, Value};
 use tarn_common::KustoType;
 
-use super::udf::{DfResult, arg, call, dynamic_array, rows};
+use super::udf::{DfResult, arg, call, dynamic_array, longs, nanos, reals, rows};
 use super::{VARIADIC_ARGUMENTS_MAX, cast_to, check_count, exact_args, require_type};
 use crate::convert::{json_values, kusto_strings};
 use crate::dynamic::dynamic_values;
@@ -65,6 +65,7 @@ pub(crate) fn plan(name: &str, args: Vec<TypedExpr>) -> Result<Expr> {
                 args.into_iter().map(value_arg).collect(),
             ))
         }
+        "range" => plan_range(args),
         "array_length" | "bag_keys" | "array_sort_asc" | "array_sort_desc" => {
             let [value] = exact_args::<1>(name, args)?;
             require_type(name, 1, &value, &[KustoType::Dynamic])?;
@@ -485,4 +486,158 @@ mod tests {
             vec!["true"]
         );
     }
+}
+
+/// The most values `range()` returns, as in Kusto; a longer range is null.
+pub const RANGE_VALUES_MAX: i64 = 1_048_576;
+
+#[derive(Clone, Copy, PartialEq)]
+enum RangeKind {
+    Long,
+    Real,
+    DateTime,
+    TimeSpan,
+}
+
+/// `range(start, stop[, step])`: the values from `start` up to `stop` inclusive as a dynamic array;
+/// numbers (step defaults to 1), or datetimes/timespans with a timespan step.
+fn plan_range(args: Vec<TypedExpr>) -> Result<Expr> {
+    let name = "range";
+    check_count(name, &args, 2, 3)?;
+    let kinds: Vec<Option<KustoType>> = args.iter().map(|arg| KustoType::from_arrow(&arg.data_type)).collect();
+    let numeric = |kind: Option<KustoType>| matches!(kind, Some(KustoType::Int | KustoType::Long | KustoType::Real | KustoType::Decimal));
+    let kind = match kinds[0] {
+        Some(KustoType::DateTime) => RangeKind::DateTime,
+        Some(KustoType::TimeSpan) => RangeKind::TimeSpan,
+        _ if kinds.iter().all(|kind| numeric(*kind)) => {
+            if kinds.iter().any(|kind| matches!(kind, Some(KustoType::Real | KustoType::Decimal))) { RangeKind::Real } else { RangeKind::Long }
+        }
+        _ => {
+            return Err(FunctionError::InvalidArgument {
+                name: name.to_string(),
+                reason: "expects numbers, or datetimes or timespans with a timespan step".to_string(),
+            });
+        }
+    };
+    let nanos_type = |kusto: KustoType| kusto.arrow_type();
+    let (endpoint, step_type) = match kind {
+        RangeKind::Long => (DataType::Int64, DataType::Int64),
+        RangeKind::Real => (DataType::Float64, DataType::Float64),
+        RangeKind::DateTime => (nanos_type(KustoType::DateTime), nanos_type(KustoType::TimeSpan)),
+        RangeKind::TimeSpan => (nanos_type(KustoType::TimeSpan), nanos_type(KustoType::TimeSpan)),
+    };
+    if matches!(kind, RangeKind::DateTime | RangeKind::TimeSpan) {
+        let endpoint_kind = if kind == RangeKind::DateTime { KustoType::DateTime } else { KustoType::TimeSpan };
+        if kinds[1] != Some(endpoint_kind) || kinds.get(2).copied().flatten() != Some(KustoType::TimeSpan) {
+            return Err(FunctionError::InvalidArgument {
+                name: name.to_string(),
+                reason: format!("a {} range needs a {} stop and a timespan step", endpoint_kind.name(), endpoint_kind.name()),
+            });
+        }
+    }
+    let mut exprs = Vec::with_capacity(3);
+    let mut args = args.into_iter();
+    for (index, target) in [&endpoint, &endpoint, &step_type].into_iter().enumerate() {
+        match args.next() {
+            Some(arg) => exprs.push(cast_to(arg, target)),
+            None if index == 2 => exprs.push(match kind {
+                RangeKind::Real => datafusion::logical_expr::lit(1.0f64),
+                _ => datafusion::logical_expr::lit(1i64),
+            }),
+            None => {
+                unreachable_argument()?;
+            }
+        }
+    }
+    let kernel: super::udf::Kernel = match kind {
+        RangeKind::Long => range_long_kernel,
+        RangeKind::Real => range_real_kernel,
+        RangeKind::DateTime => range_datetime_kernel,
+        RangeKind::TimeSpan => range_timespan_kernel,
+    };
+    Ok(call(name, DataType::LargeUtf8, kernel, exprs))
+}
+
+fn unreachable_argument() -> Result<()> {
+    Err(FunctionError::InvalidArgument { name: "range".to_string(), reason: "expects a start and a stop".to_string() })
+}
+
+/// The values of one range as JSON, or None when the step is zero, points away from `stop`
+/// by more than nothing, or the range is longer than [`RANGE_VALUES_MAX`].
+fn range_values<T: Copy>(start: T, stop: T, step: T, count: impl Fn(T, T, T) -> Option<i64>, nth: impl Fn(T, T, i64) -> Value) -> Option<String> {
+    let values = count(start, stop, step)?;
+    if values > RANGE_VALUES_MAX {
+        return None;
+    }
+    Some(Value::Array((0..values).map(|index| nth(start, step, index)).collect()).to_string())
+}
+
+fn integer_count(start: i64, stop: i64, step: i64) -> Option<i64> {
+    if step == 0 {
+        return None;
+    }
+    let span = i128::from(stop) - i128::from(start);
+    if span != 0 && (span > 0) != (step > 0) {
+        return Some(0);
+    }
+    i64::try_from(span / i128::from(step) + 1).ok()
+}
+
+fn range_over_longs(args: &[ArrayRef], nth: fn(i64, i64, i64) -> Value, read: fn(&ArrayRef) -> DfResult<Int64Array>) -> DfResult<ArrayRef> {
+    let (starts, stops, steps) = (read(arg(args, 0)?)?, read(arg(args, 1)?)?, read(arg(args, 2)?)?);
+    let values = (0..rows(args))
+        .map(|row| {
+            if starts.is_null(row) || stops.is_null(row) || steps.is_null(row) {
+                return None;
+            }
+            range_values(starts.value(row), stops.value(row), steps.value(row), integer_count, nth)
+        })
+        .collect();
+    Ok(dynamic_array(values))
+}
+
+fn range_long_kernel(args: &[ArrayRef], _return_type: &DataType) -> DfResult<ArrayRef> {
+    range_over_longs(args, |start, step, index| Value::from(start.saturating_add(step.saturating_mul(index))), longs)
+}
+
+fn range_datetime_kernel(args: &[ArrayRef], _return_type: &DataType) -> DfResult<ArrayRef> {
+    range_over_longs(
+        args,
+        |start, step, index| Value::String(tarn_common::text::format::format_datetime(start.saturating_add(step.saturating_mul(index)))),
+        nanos,
+    )
+}
+
+fn range_timespan_kernel(args: &[ArrayRef], _return_type: &DataType) -> DfResult<ArrayRef> {
+    range_over_longs(
+        args,
+        |start, step, index| Value::String(tarn_common::text::format::format_timespan(start.saturating_add(step.saturating_mul(index)))),
+        nanos,
+    )
+}
+
+fn range_real_kernel(args: &[ArrayRef], _return_type: &DataType) -> DfResult<ArrayRef> {
+    let (starts, stops, steps) = (reals(arg(args, 0)?)?, reals(arg(args, 1)?)?, reals(arg(args, 2)?)?);
+    let count = |start: f64, stop: f64, step: f64| -> Option<i64> {
+        if step == 0.0 || !start.is_finite() || !stop.is_finite() || !step.is_finite() {
+            return None;
+        }
+        let steps = ((stop - start) / step).floor();
+        if steps < 0.0 {
+            return Some(0);
+        }
+        // Within the limit check below; beyond it the range is null anyway.
+        if steps >= RANGE_VALUES_MAX as f64 { Some(RANGE_VALUES_MAX + 1) } else { Some(steps as i64 + 1) }
+    };
+    let values = (0..rows(args))
+        .map(|row| {
+            if starts.is_null(row) || stops.is_null(row) || steps.is_null(row) {
+                return None;
+            }
+            range_values(starts.value(row), stops.value(row), steps.value(row), count, |start, step, index| {
+                serde_json::Number::from_f64(start + step * index as f64).map(Value::Number).unwrap_or(Value::Null)
+            })
+        })
+        .collect();
+    Ok(dynamic_array(values))
 }

@@ -153,6 +153,7 @@ const SCALAR_FUNCTION_NAMES: &[&str] = &[
     "set_has_element",
     "array_index_of",
     "bag_has_key",
+    "range",
 ];
 
 /// The most arguments a variadic function (strcat, coalesce, max_of, case, pack_array, ...)
@@ -182,7 +183,7 @@ pub fn plan_scalar(name: &str, args: Vec<TypedExpr>, ctx: &FunctionContext) -> R
         | "not" | "max_of" | "min_of" | "gettype" => conditional::plan(name, args),
         "bag_pack" | "pack" | "pack_array" | "array_length" | "bag_keys" | "array_concat"
         | "array_slice" | "array_sort_asc" | "array_sort_desc" | "set_has_element"
-        | "array_index_of" | "bag_has_key" => dynamic_fns::plan(name, args),
+        | "array_index_of" | "bag_has_key" | "range" => dynamic_fns::plan(name, args),
         _ if math::handles(name) => math::plan(name, args),
         _ if datetime::handles(name) => datetime::plan(name, args, ctx),
         _ => string::plan(name, args),

@@ -666,6 +666,7 @@ impl Parser<'_> {
         let mut spec = UnionSpec {
             with_source: None,
             inner: false,
+            fuzzy: false,
             tables: Vec::new(),
         };
         loop {
@@ -695,7 +696,11 @@ impl Parser<'_> {
                 }
                 "isfuzzy" => {
                     self.bump_n(count + 1);
-                    if !self.eat_keyword("true") && !self.eat_keyword("false") {
+                    if self.eat_keyword("true") {
+                        spec.fuzzy = true;
+                    } else if self.eat_keyword("false") {
+                        spec.fuzzy = false;
+                    } else {
                         return Err(self.error_expected("'true' or 'false' after 'isfuzzy='"));
                     }
                 }

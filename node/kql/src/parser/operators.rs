@@ -9,10 +9,9 @@ use crate::ast::{
 use crate::lexer::TokenKind;
 
 /// Real Kusto operators Tarn does not parse yet; named so the message does not call them unknown.
-const UNSUPPORTED_OPERATORS: [&str; 18] = [
+const UNSUPPORTED_OPERATORS: [&str; 17] = [
     "evaluate",
     "make-series",
-    "mv-apply",
     "top-nested",
     "top-hitters",
     "sample",
@@ -53,10 +52,14 @@ fn operator_parser<'text>(name: &str) -> Option<OperatorParser<'text>> {
         "lookup" => Parser::parse_lookup,
         "union" => Parser::parse_union_operator,
         "mv-expand" | "mvexpand" => Parser::parse_mv_expand,
+        "mv-apply" | "mvapply" => Parser::parse_mv_apply,
         "as" => Parser::parse_as,
         "getschema" => Parser::parse_getschema,
         "serialize" => Parser::parse_serialize,
         "parse" => Parser::parse_parse,
+        "parse-where" => Parser::parse_parse_where,
+        "parse-kv" => Parser::parse_parse_kv,
+        "project-by-names" => Parser::parse_project_by_names,
         "render" => Parser::parse_render,
         "invoke" => Parser::parse_invoke,
         _ => return None,
@@ -441,7 +444,8 @@ impl Parser<'_> {
     }
 
     /// `mv-expand [bagexpansion=bag|array] [with_itemindex=I] [Name =] expr [to typeof(T)], ... [limit N]`
-    fn parse_mv_expand(&mut self) -> Result<OperatorKind> {
+    /// The part `mv-expand` and `mv-apply` share: options, items, `limit`.
+    fn parse_mv_items(&mut self) -> Result<(Vec<MvExpandItem>, Option<Ident>, Option<Expr>)> {
         let mut with_itemindex = None;
         loop {
             if self.at_keyword("bagexpansion") && self.is_punct_at(1, "=") {
@@ -489,16 +493,40 @@ impl Parser<'_> {
         } else {
             None
         };
-        Ok(OperatorKind::MvExpand {
-            items,
-            with_itemindex,
-            limit,
-        })
+        Ok((items, with_itemindex, limit))
+    }
+
+    fn parse_mv_expand(&mut self) -> Result<OperatorKind> {
+        let (items, with_itemindex, limit) = self.parse_mv_items()?;
+        Ok(OperatorKind::MvExpand { items, with_itemindex, limit })
+    }
+
+    /// `mv-apply items [limit n] on ( operators )`: the subquery is a pipeline without a source.
+    fn parse_mv_apply(&mut self) -> Result<OperatorKind> {
+        let (items, with_itemindex, limit) = self.parse_mv_items()?;
+        self.expect_keyword("on")?;
+        self.expect_punct("(")?;
+        // Subqueries nest (mv-apply inside mv-apply): count them against the nesting limit.
+        self.enter()?;
+        let subquery = self.parse_subquery_operators();
+        self.leave();
+        let subquery = subquery?;
+        self.expect_punct(")")?;
+        Ok(OperatorKind::MvApply { items, with_itemindex, limit, subquery })
+    }
+
+    fn parse_subquery_operators(&mut self) -> Result<Vec<Operator>> {
+        let mut subquery = vec![self.parse_operator()?];
+        while self.eat_punct("|") {
+            subquery.push(self.parse_operator()?);
+        }
+        Ok(subquery)
     }
 
     /// `parse [kind=simple|regex|relaxed] [flags=...] expr with * "lit" Name:type ...`
     fn parse_parse(&mut self) -> Result<OperatorKind> {
         let mut kind = ParseKind::Simple;
+        let mut flags = String::new();
         loop {
             if self.at_keyword("kind") && self.is_punct_at(1, "=") {
                 self.bump_n(2);
@@ -512,11 +540,15 @@ impl Parser<'_> {
                     return Err(self.error_expected("'simple', 'regex' or 'relaxed' after 'kind='"));
                 };
             } else if self.at_keyword("flags") && self.is_punct_at(1, "=") {
-                // Regex flags (`flags=Ui`) only matter to kind=regex; the planner does not take them yet.
+                // Regex flags (`flags=Ui`): U ungreedy, i case-insensitive, m multi-line, s dot-all.
                 self.bump_n(2);
-                if !matches!(self.peek().kind, TokenKind::Ident(_)) {
+                let TokenKind::Ident(text) = self.peek().kind.clone() else {
                     return Err(self.error_expected("regex flags after 'flags='"));
+                };
+                if let Some(bad) = text.chars().find(|flag| !"Uims".contains(*flag)) {
+                    return Err(self.error_expected(&format!("regex flags U, i, m or s after 'flags=', not '{bad}'")));
                 }
+                flags = text;
                 self.bump();
             } else {
                 break;
@@ -552,7 +584,56 @@ impl Parser<'_> {
         if parts.is_empty() {
             return Err(self.error_expected_after("a pattern"));
         }
-        Ok(OperatorKind::Parse { kind, expr, parts })
+        Ok(OperatorKind::Parse { kind, flags, expr, parts, filter: false })
+    }
+
+    /// `parse-where`: `parse`'s syntax; rows whose text does not match are dropped.
+    fn parse_parse_where(&mut self) -> Result<OperatorKind> {
+        match self.parse_parse()? {
+            OperatorKind::Parse { kind, flags, expr, parts, .. } => Ok(OperatorKind::Parse { kind, flags, expr, parts, filter: true }),
+            other => Ok(other),
+        }
+    }
+
+    /// `parse-kv expr as (key:type, ...) [with (name = value, ...)]`
+    fn parse_parse_kv(&mut self) -> Result<OperatorKind> {
+        self.require_operand()?;
+        let expr = self.parse_expr()?;
+        self.expect_keyword("as")?;
+        let (columns, span) = self.parse_column_decls()?;
+        if columns.is_empty() {
+            return Err(self.error_at(span, "expected at least one key in 'parse-kv'"));
+        }
+        let keys = columns.into_iter().map(|column| (column.name, column.ty)).collect();
+        let mut options = Vec::new();
+        if self.eat_keyword("with") {
+            self.expect_punct("(")?;
+            while !self.at_punct(")") {
+                let name = self.expect_name("an option name (pair_delimiter, kv_delimiter, quote, escape, greedy, regex)")?;
+                self.expect_punct("=")?;
+                self.require_operand()?;
+                options.push((name, self.parse_expr()?));
+                if !self.eat_punct(",") {
+                    break;
+                }
+            }
+            self.expect_punct(")")?;
+        }
+        Ok(OperatorKind::ParseKv { expr, keys, options })
+    }
+
+    /// `project-by-names arg, ...`: each a name or wildcard string, a dynamic array of names, or
+    /// an expression the planner folds to one of those.
+    fn parse_project_by_names(&mut self) -> Result<OperatorKind> {
+        let mut args = Vec::new();
+        loop {
+            self.require_operand()?;
+            args.push(self.parse_expr()?);
+            if !self.eat_punct(",") {
+                break;
+            }
+        }
+        Ok(OperatorKind::ProjectByNames(args))
     }
 
     /// `render chart [with (k=v, ...)]`

@@ -220,10 +220,21 @@ fn operator(operator: &Operator) -> String {
                 .map_or(String::new(), |limit| format!(" limit {}", render(limit)));
             format!("mv-expand({index}{}{limit})", items.join(", "))
         }
+        OperatorKind::MvApply { items, subquery, .. } => {
+            let items: Vec<String> = items.iter().map(|item| render(&item.expr)).collect();
+            let ops: Vec<String> = subquery.iter().map(|inner| self::operator(inner)).collect();
+            format!("mv-apply({} on {})", items.join(", "), ops.join(" | "))
+        }
         OperatorKind::As(name) => format!("as({})", name.name),
         OperatorKind::GetSchema => "getschema".to_string(),
         OperatorKind::Serialize(list) => format!("serialize({})", named_list(list)),
-        OperatorKind::Parse { kind, expr, parts } => {
+        OperatorKind::ParseKv { expr, keys, options } => {
+            let keys: Vec<String> = keys.iter().map(|(name, ty)| format!("{}:{}", name.name, ty.kusto_name())).collect();
+            let options: Vec<String> = options.iter().map(|(name, value)| format!("{}={}", name.name, render(value))).collect();
+            format!("parse-kv({} as {} with {})", render(expr), keys.join(", "), options.join(", "))
+        }
+        OperatorKind::ProjectByNames(args) => format!("project-by-names({})", list(args)),
+        OperatorKind::Parse { kind, expr, parts, filter, .. } => {
             let parts: Vec<String> = parts
                 .iter()
                 .map(|part| match part {
@@ -235,7 +246,8 @@ fn operator(operator: &Operator) -> String {
                     }
                 })
                 .collect();
-            format!("parse({kind:?} {} with {})", render(expr), parts.join(" "))
+            let name = if *filter { "parse-where" } else { "parse" };
+            format!("{name}({kind:?} {} with {})", render(expr), parts.join(" "))
         }
         OperatorKind::Render { chart, properties } => {
             let properties: Vec<String> = properties
@@ -1426,4 +1438,27 @@ fn every_recursive_form_hits_the_nesting_limit() {
             "{name}: {message}"
         );
     }
+}
+
+// Proves parse-kv with keys (bracketed names included) and options, parse-where, and
+// project-by-names with its argument forms.
+#[test]
+fn parse_kv_parse_where_project_by_names() {
+    assert_eq!(
+        shape("T | parse-kv s as (['event time']:datetime, n:long) with (pair_delimiter=' ', kv_delimiter='=', greedy=true)"),
+        "{T | parse-kv(s as event time:datetime, n:long with pair_delimiter=\" \", kv_delimiter=\"=\", greedy=true)}"
+    );
+    assert_eq!(shape("T | parse-kv s as (a:string)"), "{T | parse-kv(s as a:string with )}");
+    assert_eq!(shape("T | parse-where s with \"x=\" x:long *"), "{T | parse-where(Simple s with \"x=\" x:long *)}");
+    assert_eq!(
+        shape("T | project-by-names \"a\", dynamic([\"b\"]), column_names_of(U)"),
+        "{T | project-by-names(\"a\", dynamic([\"b\"]), column_names_of(U))}"
+    );
+    assert_eq!(
+        shape("T | mv-apply x = a to typeof(long) on (where x > 1 | summarize sum(x))"),
+        "{T | mv-apply(a on where((x > 1)) | summarize(sum(x) by ))}"
+    );
+    assert!(parse_query("T | mv-apply a on where x").is_err());
+    assert!(parse_query("T | parse-kv s as ()").is_err());
+    assert!(parse_query("T | parse-kv s").is_err());
 }
