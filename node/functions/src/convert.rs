@@ -300,6 +300,10 @@ fn to_dynamic_kernel(args: &[ArrayRef], _return_type: &DataType) -> DfResult<Arr
                 if texts.is_null(row) {
                     return None;
                 }
+                // parse_json("") is null (the isnull/isempty reference tables).
+                if texts.value(row).is_empty() {
+                    return None;
+                }
                 let text = tarn_common::text::parse::parse_dynamic(texts.value(row));
                 if text == "null" { None } else { Some(text) }
             })
@@ -739,18 +743,19 @@ mod tests {
         );
     }
 
-    /// Proves todynamic/parse_json keeps JSON as compact text and turns non-JSON text into a
-    /// JSON string.
+    /// Proves todynamic/parse_json keeps JSON as compact text, turns non-JSON text into a JSON
+    /// string, and reads the empty string as null (reference: isnull(parse_json("")) is true).
     #[tokio::test]
     async fn parse_json_compacts() {
-        let texts: ArrayRef = Arc::new(StringArray::from(vec!["{ \"a\" : [1, 2] }", "plain"]));
+        let texts: ArrayRef = Arc::new(StringArray::from(vec!["{ \"a\" : [1, 2] }", "plain", ""]));
         let result = eval(texts, |typed| plan_convert(typed, KustoType::Dynamic)).await;
         let result = dynamics(&result).ok();
         assert_eq!(
             result,
             Some(arrow::array::LargeStringArray::from(vec![
-                "{\"a\":[1,2]}",
-                "\"plain\""
+                Some("{\"a\":[1,2]}"),
+                Some("\"plain\""),
+                None
             ]))
         );
     }

@@ -141,7 +141,8 @@ pub fn dynamic_elements_type() -> DataType {
 
 /// A UDF for mv-expand: a dynamic array → the JSON text of each element; a property bag → one
 /// single-key bag `{"k": v}` per key when `bag_expansion_bag`, else one `[k, v]` array per key; a
-/// scalar → itself as the one element; null → no elements.
+/// scalar → itself as the one element; null → one null element (the reference: "if the dynamic
+/// value is null, a single record is produced for that value"; an empty array or bag gives none).
 pub fn dynamic_elements_udf(bag_expansion_bag: bool) -> Arc<ScalarUDF> {
     if bag_expansion_bag {
         KqlUdf::udf(
@@ -163,7 +164,7 @@ fn elements_kernel(args: &[ArrayRef], bag_expansion_bag: bool) -> DfResult<Array
     let mut builder = ListBuilder::new(LargeStringBuilder::new());
     for value in &values {
         match value {
-            Value::Null => {}
+            Value::Null => builder.values().append_null(),
             Value::Array(elements) => {
                 for element in elements {
                     builder.values().append_option(json_text(element));
@@ -242,10 +243,11 @@ mod tests {
     }
 
     /// Proves mv-expand's element list: arrays give their elements, bags give single-key bags
-    /// (bagexpansion=bag) or [key, value] pairs (bagexpansion=array), null gives none.
+    /// (bagexpansion=bag) or [key, value] pairs (bagexpansion=array), null gives one null element
+    /// (one output record), an empty array none.
     #[tokio::test]
     async fn elements_for_mv_expand() {
-        let column = dynamic_column(vec![Some("[1,\"a\"]"), Some("{\"k\":1}"), None]);
+        let column = dynamic_column(vec![Some("[1,\"a\"]"), Some("{\"k\":1}"), None, Some("[]")]);
         for (bag, expected) in [(true, "{\"k\":1}"), (false, "[\"k\",1]")] {
             let result = eval(column.clone(), |base| {
                 Ok(Expr::ScalarFunction(ScalarFunction::new_udf(
@@ -258,7 +260,7 @@ mod tests {
             let lengths: Option<Vec<usize>> = lists
                 .as_ref()
                 .map(|lists| (0..lists.len()).map(|row| lists.value(row).len()).collect());
-            assert_eq!(lengths, Some(vec![2, 1, 0]));
+            assert_eq!(lengths, Some(vec![2, 1, 1, 0]));
             let second = lists.map(|lists| strings_of(&lists.value(1)));
             assert_eq!(second, Some(vec![expected.to_string()]));
         }

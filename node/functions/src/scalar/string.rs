@@ -671,15 +671,30 @@ fn countof_kernel(args: &[ArrayRef], _return_type: &DataType) -> DfResult<ArrayR
             let (text, search) = (str_at(&texts, row), str_at(&searches, row));
             let count = if str_at(&kinds, row).eq_ignore_ascii_case("regex") {
                 cache.get(search)?.find_iter(text).count()
-            } else if search.is_empty() {
-                0
             } else {
-                text.matches(search).count()
+                overlapping_matches(text, search)
             };
             i64::try_from(count).ok()
         })
         .collect();
     Ok(Arc::new(counts))
+}
+
+/// How many times `search` occurs in `text`, overlapping occurrences included: countof's "normal"
+/// kind (the reference: countof("aaaa", "aa") = 3, countof("ababa", "aba") = 2). An empty search
+/// occurs nowhere.
+fn overlapping_matches(text: &str, search: &str) -> usize {
+    let Some(first) = search.chars().next() else {
+        return 0;
+    };
+    let mut count = 0;
+    let mut rest = text;
+    while let Some(position) = rest.find(search) {
+        count += 1;
+        // Resume one character after the start of this occurrence, so the next may overlap it.
+        rest = &rest[position + first.len_utf8()..];
+    }
+    count
 }
 
 fn strrep_kernel(args: &[ArrayRef], _return_type: &DataType) -> DfResult<ArrayRef> {
@@ -869,8 +884,9 @@ mod tests {
 
     /// Proves the regex functions: trim("--", "--https://bing.com--") = "https://bing.com" (trim
     /// reference), replace_regex with a `\1` back-reference, extract's group and its "" when
-    /// nothing matches, extract_all's array, countof normal vs regex (reference: countof("aaa",
-    /// "aa") = 1, countof("abcabc", "a.c", "regex") = 2).
+    /// nothing matches, extract_all's array, countof normal (overlapping) vs regex
+    /// (non-overlapping) (reference: countof("aaaa", "aa") = 3, countof("ababa", "aba") = 2,
+    /// countof("ababa", "aba", "regex") = 1, countof("abcabc", "a.c", "regex") = 2).
     #[tokio::test]
     async fn regex_functions() {
         assert_eq!(
@@ -919,8 +935,20 @@ mod tests {
         let single = run("extract_all", vec![text(pattern), groups("[1]"), text(guid)]).await;
         assert_eq!(single, vec![r#"["8","d","4","8","2"]"#]);
         assert_eq!(
-            run("countof", vec![text("aaa"), text("aa")]).await,
+            run("countof", vec![text("aaaa"), text("aa")]).await,
+            vec!["3"]
+        );
+        assert_eq!(
+            run("countof", vec![text("ababa"), text("aba")]).await,
+            vec!["2"]
+        );
+        assert_eq!(
+            run("countof", vec![text("ababa"), text("aba"), text("regex")]).await,
             vec!["1"]
+        );
+        assert_eq!(
+            run("countof", vec![text("abc"), text("")]).await,
+            vec!["0"]
         );
         assert_eq!(
             run("countof", vec![text("abcabc"), text("a.c"), text("regex")]).await,
