@@ -25,6 +25,7 @@ pub mod dynamic;
 pub mod operators;
 pub mod parse_kv;
 pub mod scalar;
+pub mod window;
 
 pub use aggregate::{is_aggregate_function, plan_aggregate, plan_arg_extreme, plan_percentile};
 pub use convert::plan_convert;
@@ -34,6 +35,7 @@ pub use operators::{
 };
 pub use parse_kv::{ParseKvOptions, plan_parse_kv_value};
 pub use scalar::{is_scalar_function, plan_scalar};
+pub use window::{is_window_function, plan_window};
 
 /// A planned argument: the DataFusion expression and its Arrow type in the input schema.
 #[derive(Debug, Clone)]

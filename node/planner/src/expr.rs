@@ -106,8 +106,17 @@ impl Planner<'_> {
         if let Some(alias) = self.aggregate_columns.as_ref().and_then(|columns| columns.get(&span)).cloned() {
             return typed(column(&alias), input, span);
         }
+        if let Some(alias) = self.window_columns.get(&span).cloned() {
+            return typed(column(&alias), input, span);
+        }
         if let Some(Binding::Function(definition)) = self.scope.lookup(&name.name).cloned() {
             return self.inline_scalar_function(&name.name, &definition, args, input, span);
+        }
+        if tarn_functions::is_window_function(&name.name) {
+            return Err(PlanError::semantic(
+                format!("Function '{}' cannot be invoked in the current context (use it in extend, project or serialize)", name.name),
+                span,
+            ));
         }
         match name.name.as_str() {
             "toscalar" => {

@@ -35,6 +35,7 @@ mod scope;
 mod source;
 mod statement;
 mod summarize;
+mod window;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -113,6 +113,12 @@ impl Planner<'_> {
     }
 
     fn plan_project(&mut self, input: LogicalPlan, items: &[NamedExpr], span: Span) -> Result<LogicalPlan> {
+        let mut input = input;
+        for item in items {
+            if crate::window::has_window_call(&item.expr) {
+                input = self.materialize_windows(input, &item.expr)?;
+            }
+        }
         let mut outputs: Vec<(Expr, String)> = Vec::new();
         let mut names: Vec<String> = Vec::new();
         for item in items {
@@ -139,6 +145,9 @@ impl Planner<'_> {
             if item.names.len() > 1 {
                 return Err(PlanError::unsupported("assigning one expression to several columns", item.span));
             }
+            if crate::window::has_window_call(&item.expr) {
+                plan = self.materialize_windows(plan, &item.expr)?;
+            }
             let typed = self.plan_scalar(&item.expr, &plan)?;
             let existing = field_names(&plan);
             let name = match item.names.first() {
@@ -160,7 +169,10 @@ impl Planner<'_> {
             }
             plan = project(plan, outputs, item.span)?;
         }
-        Ok(plan)
+        match items.first() {
+            Some(first) => crate::window::drop_window_columns(plan, first.span),
+            None => Ok(plan),
+        }
     }
 
     fn plan_project_rename(&mut self, input: LogicalPlan, pairs: &[(ast::Ident, ast::Ident)], span: Span) -> Result<LogicalPlan> {

@@ -25,6 +25,9 @@ pub struct Planner<'a> {
     /// While planning `summarize` output expressions: aggregate calls (by span) already planned
     /// below, and the column that holds each one's value.
     pub(crate) aggregate_columns: Option<HashMap<Span, String>>,
+    /// Window function calls (by span) already computed by a `Window` node below the expression
+    /// being planned, and the column that holds each one's value.
+    pub(crate) window_columns: HashMap<Span, String>,
     pub(crate) visualization: Option<Visualization>,
 }
 
@@ -41,6 +44,7 @@ impl<'a> Planner<'a> {
             scope: Scope::new(),
             inline_depth: 0,
             aggregate_columns: None,
+            window_columns: HashMap::new(),
             visualization: None,
         }
     }
