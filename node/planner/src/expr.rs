@@ -44,6 +44,15 @@ impl Planner<'_> {
                 let operand = self.plan_scalar(operand, input)?;
                 match op {
                     UnaryOp::Plus => Ok(operand),
+                    // DataFusion cannot negate a duration: a timespan is negated as 0 - x.
+                    UnaryOp::Neg if matches!(operand.data_type, DataType::Duration(_)) => {
+                        let zero = TypedExpr {
+                            expr: lit(datafusion::common::ScalarValue::DurationNanosecond(Some(0))),
+                            data_type: DataType::Duration(datafusion::arrow::datatypes::TimeUnit::Nanosecond),
+                        };
+                        let negated = tarn_functions::plan_arithmetic(ArithmeticOp::Sub, zero, operand).at(span)?;
+                        typed(negated, input, span)
+                    }
                     UnaryOp::Neg => typed(Expr::Negative(Box::new(operand.expr)), input, span),
                 }
             }

@@ -33,7 +33,10 @@ pub(crate) fn scalar_value(literal: &Literal, span: Span) -> Result<ScalarValue>
         Literal::String(value) => ScalarValue::Utf8(Some(value.clone())),
         Literal::DateTime(None) => ScalarValue::TimestampNanosecond(None, Some("UTC".into())),
         Literal::DateTime(Some(raw)) => {
-            let nanos = parse::parse_datetime(raw).ok_or_else(|| {
+            // `datetime("2015-12-31")` and `datetime('...')` quote the text; Kusto accepts both.
+            let trimmed = raw.trim();
+            let unquoted = ['"', '\''].iter().find_map(|quote| trimmed.strip_prefix(*quote).and_then(|rest| rest.strip_suffix(*quote))).unwrap_or(trimmed);
+            let nanos = parse::parse_datetime(unquoted).ok_or_else(|| {
                 PlanError::semantic(format!("'{raw}' is not a valid datetime literal (the supported range is 1677-09-22 to 2262-04-11)"), span)
             })?;
             ScalarValue::TimestampNanosecond(Some(nanos), Some("UTC".into()))

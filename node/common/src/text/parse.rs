@@ -465,7 +465,7 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
     let text = trim(text);
     let bytes = text.as_bytes();
     if bytes.first().is_some_and(u8::is_ascii_digit) && bytes.get(4) == Some(&b'-') {
-        return parse_iso8601(bytes);
+        return parse_iso8601(bytes).or_else(|| parse_iso8601(padded_iso_date(text)?.as_bytes()));
     }
     if let Some(nanos) = parse_us_date(text) {
         return Some(nanos);
@@ -473,14 +473,29 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
     parse_rfc822(text)
 }
 
-/// The invariant-culture form .NET (and so Kusto) also reads: `M/d/yyyy[ H:mm[:ss[.f...]]]`,
+/// `2015-1-5[T...]` with the leading zeros of month and day restored, or None when it is not that.
+fn padded_iso_date(text: &str) -> Option<String> {
+    let date_end = text.find(['T', 't', ' ']).unwrap_or(text.len());
+    let (date, rest) = text.split_at(date_end);
+    let mut parts = date.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    let short = |part: &str| (1..=2).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || year.len() != 4 || !short(month) || !short(day) {
+        return None;
+    }
+    Some(format!("{year}-{month:0>2}-{day:0>2}{rest}"))
+}
+
+/// The invariant-culture form .NET (and so Kusto) also reads: `M/d/yyyy[ H:mm[:ss[.f...]]]`
+/// (or with `-` between the parts),
 /// e.g. `02/17/2016 08:40:01`.
 fn parse_us_date(text: &str) -> Option<i64> {
     let (date, time) = match text.split_once(' ') {
         Some((date, time)) => (date, Some(time.trim())),
         None => (text, None),
     };
-    let mut parts = date.split('/');
+    let separator = if date.contains('/') { '/' } else { '-' };
+    let mut parts = date.split(separator);
     let (month, day, year) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() || year.len() != 4 || !(1..=2).contains(&month.len()) || !(1..=2).contains(&day.len()) {
         return None;
@@ -897,6 +912,10 @@ mod tests {
         assert_eq!(parse_datetime("02/17/16 08:40:01"), None);
         assert_eq!(parse_datetime("02/17/2016 08:40:01:02"), None);
         assert_eq!(parse_datetime("nonValidDateTime 08:40:01"), None);
+        assert_eq!(parse_datetime("12-02-2022"), Some(nanos_of(2022, 12, 2, 0, 0, 0, 0)));
+        assert_eq!(parse_datetime("1970-5-12"), Some(nanos_of(1970, 5, 12, 0, 0, 0, 0)));
+        assert_eq!(parse_datetime("2015-1-5T10:00:00Z"), Some(nanos_of(2015, 1, 5, 10, 0, 0, 0)));
+        assert_eq!(parse_datetime("2015-123-5"), None);
     }
 
     /// Proves every timespan form of the Kusto timespan page, including that a tick is 100 ns.
