@@ -256,12 +256,7 @@ impl Planner<'_> {
         filter: bool,
         span: Span,
     ) -> Result<LogicalPlan> {
-        let text = self.plan_scalar(source, &input)?;
-        let text = if KustoType::from_arrow(&text.data_type) == Some(KustoType::String) {
-            text
-        } else {
-            TypedExpr { expr: tarn_functions::plan_convert(text, KustoType::String).at(span)?, data_type: DataType::Utf8 }
-        };
+        let text = self.plan_text(source, &input, span)?;
         // kind=regex flags go inline; `U` is Rust's swap-greed flag as well.
         let mut pattern = if flags.is_empty() { String::from("^") } else { format!("(?{flags})^") };
         // (name, type, capture group number): literal regex text may hold groups of its own.
@@ -336,6 +331,15 @@ impl Planner<'_> {
 }
 
 impl Planner<'_> {
+    /// The text `parse` and `parse-kv` read: `source` as a string (other types are converted).
+    fn plan_text(&mut self, source: &ast::Expr, input: &LogicalPlan, span: Span) -> Result<TypedExpr> {
+        let text = self.plan_scalar(source, input)?;
+        if KustoType::from_arrow(&text.data_type) == Some(KustoType::String) {
+            return Ok(text);
+        }
+        Ok(TypedExpr { expr: tarn_functions::plan_convert(text, KustoType::String).at(span)?, data_type: DataType::Utf8 })
+    }
+
     /// `parse-kv`: one column per key, converted to the key's type; a missing key is null (an
     /// empty string for string columns). An existing column of the same name is replaced.
     fn plan_parse_kv(
@@ -346,12 +350,7 @@ impl Planner<'_> {
         options: &[(ast::Ident, ast::Expr)],
         span: Span,
     ) -> Result<LogicalPlan> {
-        let text = self.plan_scalar(source, &input)?;
-        let text = if KustoType::from_arrow(&text.data_type) == Some(KustoType::String) {
-            text
-        } else {
-            TypedExpr { expr: tarn_functions::plan_convert(text, KustoType::String).at(span)?, data_type: DataType::Utf8 }
-        };
+        let text = self.plan_text(source, &input, span)?;
         let mut pairs = Vec::with_capacity(options.len());
         for (name, value) in options {
             pairs.push((name.name.clone(), literal::option_text(value)?));
