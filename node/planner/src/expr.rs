@@ -128,6 +128,16 @@ impl Planner<'_> {
             ));
         }
         match name.name.as_str() {
+            // `typeof(real)`: a type as an argument (extract's fourth), passed as its name.
+            "typeof" => {
+                let [ast::Expr { kind: ExprKind::Name(type_name), .. }] = args else {
+                    return Err(PlanError::semantic("typeof() expects a type name, e.g. typeof(long)", span));
+                };
+                let Some(kusto_type) = KustoType::parse(&type_name.name) else {
+                    return Err(PlanError::semantic(format!("typeof(): '{}' is not a type", type_name.name), type_name.span));
+                };
+                return Ok(TypedExpr { expr: lit(kusto_type.name()), data_type: DataType::Utf8 });
+            }
             "toscalar" => {
                 let [argument] = args else {
                     return Err(PlanError::semantic("toscalar() expects one tabular argument", span));
