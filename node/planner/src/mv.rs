@@ -42,13 +42,10 @@ impl Planner<'_> {
         self.expand(input, items, with_itemindex.map(|index| index.name.as_str()), limit, span)
     }
 
+    /// A constant row count (`limit`, `take`, `top`) as the i64 the plans compare with.
     fn row_limit(&mut self, expr: &ast::Expr) -> Result<i64> {
-        let value = literal::constant_value(expr)?;
-        match value {
-            datafusion::common::ScalarValue::Int64(Some(count)) if count >= 0 => Ok(count),
-            datafusion::common::ScalarValue::Int32(Some(count)) if count >= 0 => Ok(i64::from(count)),
-            _ => Err(PlanError::semantic("'limit' expects a constant, non-negative row count", expr.span)),
-        }
+        let rows = self.row_count(expr)?;
+        i64::try_from(rows).map_err(|_| PlanError::semantic("the row count is too large", expr.span))
     }
 
     /// Expands `items` of `input`: the expanded columns replace same-named ones in place, new ones
@@ -58,11 +55,7 @@ impl Planner<'_> {
         let mut expanded: Vec<(String, Expr, Option<KustoType>)> = Vec::new();
         for item in items {
             let typed = self.plan_scalar(&item.expr, &input)?;
-            let name = match &item.name {
-                Some(ident) => ident.name.clone(),
-                None => natural_name(&item.expr)
-                    .ok_or_else(|| PlanError::semantic("mv-expand: name the expanded expression (Name = expr)", item.expr.span))?,
-            };
+            let name = expanded_name(item, "mv-expand")?;
             let elements = tarn_functions::dynamic_elements_udf(true).call(vec![typed.expr]);
             expanded.push((name, elements, item.to_type.map(literal::kusto_type)));
         }
@@ -149,11 +142,7 @@ impl Planner<'_> {
         let mut renamed_items = Vec::with_capacity(items.len());
         for item in items {
             let typed = self.plan_scalar(&item.expr, &numbered)?;
-            let name = match &item.name {
-                Some(ident) => ident.name.clone(),
-                None => natural_name(&item.expr)
-                    .ok_or_else(|| PlanError::semantic("mv-apply: name the expanded expression (Name = expr)", item.expr.span))?,
-            };
+            let name = expanded_name(item, "mv-apply")?;
             projected.push((typed.expr, name.clone()));
             let ident = Ident { name, span: item.expr.span };
             renamed_items.push(MvExpandItem {
@@ -263,6 +252,15 @@ impl Planner<'_> {
             }
             _ => Err(PlanError::unsupported("this operator is not supported inside mv-apply yet", span)),
         }
+    }
+}
+
+/// The column an expanded item goes to: its `Name =`, or the expression's natural name.
+fn expanded_name(item: &MvExpandItem, operator: &str) -> Result<String> {
+    match &item.name {
+        Some(ident) => Ok(ident.name.clone()),
+        None => natural_name(&item.expr)
+            .ok_or_else(|| PlanError::semantic(format!("{operator}: name the expanded expression (Name = expr)"), item.expr.span)),
     }
 }
 

@@ -197,7 +197,7 @@ impl Planner<'_> {
     }
 
     /// A row count argument (`take`, `top`): a non-negative constant.
-    fn row_count(&mut self, expr: &ast::Expr) -> Result<usize> {
+    pub(crate) fn row_count(&mut self, expr: &ast::Expr) -> Result<usize> {
         let value = self.constant_scalar(expr)?;
         let count = match value {
             ScalarValue::Int64(Some(count)) => count,
