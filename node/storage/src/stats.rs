@@ -49,8 +49,11 @@ pub fn column_stats(kusto_type: KustoType, array: &dyn Array) -> Option<ColumnSt
                     Some((low, high)) => (low.min(value), high.max(value)),
                 });
             }
+            // An infinite bound is kept as no bound: the catalog stores statistics as JSON, which
+            // has no infinity, and a missing bound never prunes.
+            let finite = |bound: f64| bound.is_finite().then_some(StatValue::Real(bound));
             match bounds {
-                Some((low, high)) => (Some(StatValue::Real(low)), Some(StatValue::Real(high))),
+                Some((low, high)) => (finite(low), finite(high)),
                 None => (None, None),
             }
         }
@@ -164,7 +167,8 @@ mod tests {
         Some(ColumnStats { min: Some(low), max: Some(high), null_count })
     }
 
-    /// Proves min, max and null count for each ordered type, NaN left out of real bounds, and
+    /// Proves min, max and null count for each ordered type, NaN left out of real bounds, an
+    /// infinite bound kept as none (JSON cannot hold it), and
     /// no bounds (but a null count) for decimal, guid and dynamic.
     #[test]
     fn stats_per_type() -> Result<(), arrow::error::ArrowError> {
@@ -182,6 +186,11 @@ mod tests {
         assert_eq!(stats_of(KustoType::Real, reals), bounded(StatValue::Real(-1.0), StatValue::Real(2.5), 1));
         let only_nan: ArrayRef = Arc::new(Float64Array::from(vec![f64::NAN]));
         assert_eq!(stats_of(KustoType::Real, only_nan), Some(ColumnStats { min: None, max: None, null_count: 0 }));
+        let infinite_max: ArrayRef = Arc::new(Float64Array::from(vec![f64::INFINITY, -3.0]));
+        assert_eq!(
+            stats_of(KustoType::Real, infinite_max),
+            Some(ColumnStats { min: Some(StatValue::Real(-3.0)), max: None, null_count: 0 })
+        );
 
         let times: ArrayRef =
             Arc::new(TimestampNanosecondArray::from(vec![Some(10), Some(5), None]).with_timezone("UTC"));
