@@ -37,7 +37,11 @@ impl QueryEngine {
         let config = SessionConfig::new()
             .with_target_partitions(options.target_partitions.max(1))
             .with_batch_size(options.batch_rows.max(1))
-            .with_information_schema(false);
+            .with_information_schema(false)
+            // `range`, `datatable` and `print` are in-memory sources whose row order is part of
+            // the answer (`serialize`, `row_number()`); DataFusion would otherwise split them
+            // into partitions by batch size. Extent scans partition themselves (table.rs).
+            .with_repartition_file_scans(false);
         let runtime = RuntimeEnvBuilder::new().with_memory_limit(options.memory_bytes_max, 1.0).build_arc()?;
         Ok(QueryEngine { config, runtime })
     }
