@@ -3,7 +3,10 @@
 //! operator's input (innermost calls first, so `row_cumsum(x, name != prev(name))` works), and
 //! the expression then reads that column.
 
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::common::Column;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::logical_expr::expr::WindowFunction;
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr};
 use tarn_kql::ast::{self, ExprKind};
 
 use crate::error::{AtSpan, Result};
@@ -29,6 +32,7 @@ impl Planner<'_> {
                         typed_args.push(self.plan_scalar(argument, &plan)?);
                     }
                     let (window, _) = tarn_functions::plan_window(&name.name, typed_args).at(expr.span)?;
+                    let window = ordered_by_input(window, &plan);
                     let alias = format!("{WINDOW_COLUMN_PREFIX}{}", self.window_columns.len());
                     plan = LogicalPlanBuilder::from(plan).window(vec![window.alias(alias.clone())]).at(expr.span)?.build().at(expr.span)?;
                     self.window_columns.insert(expr.span, alias);
@@ -59,6 +63,71 @@ impl Planner<'_> {
         }
         Ok(plan)
     }
+}
+
+/// `window` ordered by the sort its input comes from, when one is still in effect.
+///
+/// A window function over serialized rows reads them in input order, but DataFusion does not
+/// know that: with no `ORDER BY` in the window, its optimizer may drop an earlier `order by` as
+/// unneeded (e.g. when a `count` follows), and `prev()` then sees the rows unordered. Naming the
+/// sort keys in the window makes the order a requirement DataFusion keeps. The functions evaluate
+/// over the whole partition, so the `ORDER BY` changes no frame.
+fn ordered_by_input(window: Expr, input: &LogicalPlan) -> Expr {
+    let Some(order_by) = input_ordering(input) else {
+        return window;
+    };
+    match window {
+        Expr::WindowFunction(mut function) => {
+            let WindowFunction { params, .. } = function.as_mut();
+            params.order_by = order_by;
+            Expr::WindowFunction(function)
+        }
+        other => other,
+    }
+}
+
+/// The sort `plan`'s rows come in: the nearest `Sort` below it, through operators that keep row
+/// order and pass the sort columns through unchanged (by name). `None` when there is none, or a
+/// projection in between rewrites a sort column.
+fn input_ordering(plan: &LogicalPlan) -> Option<Vec<SortExpr>> {
+    match plan {
+        LogicalPlan::Sort(sort) => sort.expr.iter().map(unqualified).collect(),
+        LogicalPlan::Filter(filter) => input_ordering(&filter.input),
+        LogicalPlan::Window(window) => input_ordering(&window.input),
+        LogicalPlan::SubqueryAlias(alias) => input_ordering(&alias.input),
+        LogicalPlan::Limit(limit) => input_ordering(&limit.input),
+        LogicalPlan::Projection(projection) => {
+            let order = input_ordering(&projection.input)?;
+            let passes_through = |name: &str| {
+                projection.expr.iter().any(|expr| match expr {
+                    Expr::Column(column) => column.name == name,
+                    Expr::Alias(alias) => alias.name == name && matches!(alias.expr.as_ref(), Expr::Column(column) if column.name == name),
+                    _ => false,
+                })
+            };
+            let all_columns_pass = order.iter().all(|sort| {
+                let mut columns = sort.expr.column_refs().into_iter();
+                columns.all(|column| passes_through(&column.name))
+            });
+            all_columns_pass.then_some(order)
+        }
+        _ => None,
+    }
+}
+
+/// `sort` with its columns unqualified: the window above reads them by name. `None` if it cannot
+/// be rewritten.
+fn unqualified(sort: &SortExpr) -> Option<SortExpr> {
+    let expr = sort
+        .expr
+        .clone()
+        .transform(|expr| match expr {
+            Expr::Column(column) => Ok(Transformed::yes(Expr::Column(Column::new_unqualified(column.name)))),
+            other => Ok(Transformed::no(other)),
+        })
+        .ok()?
+        .data;
+    Some(SortExpr { expr, ..sort.clone() })
 }
 
 /// Whether `expr` calls a window function anywhere.
