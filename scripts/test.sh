@@ -4,7 +4,10 @@
 # then runs
 #   1. every Rust test with cargo nextest (unit, property, golden .slt, API, crash tests),
 #   2. the loom model check of the group-commit hand-off (its own small build, cfg(loom)),
-#   3. the Python SDK compatibility tests against a real tarnd.
+#   3. the Python SDK compatibility tests against a real tarnd,
+#   4. the benchmark tools on a tiny data set (bench/run.sh --quick: no thresholds, it only keeps
+#      the generator, load test, query suite, peers and report working) and the micro-benchmarks
+#      once each in test mode.
 # CARGO_TARGET_DIR defaults to a cache outside the clone so rebuilds are incremental.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,5 +32,10 @@ CARGO_TARGET_DIR="${TARN_LOOM_TARGET_DIR:-$HOME/.cache/tarn-loom-target}" RUSTFL
 
 section "Python SDK compatibility"
 TARND_BIN="$CARGO_TARGET_DIR/debug/tarnd" "$VENV/bin/python" -m pytest -q tests/python
+
+section "benchmark tools, quick profile"
+cargo test --workspace --bench kernels --locked
+TARN_BENCH_SKIP_BUILD=1 bash bench/run.sh --quick --out "${TMPDIR:-/tmp}/tarn-bench-quick"
+"${TARN_BENCH_VENV:-$HOME/.cache/tarn-bench-venv}/bin/python" -m pytest -q bench/peers/test_report.py
 
 section "all tests passed"
