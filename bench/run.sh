@@ -82,6 +82,19 @@ curl -sf "$URL/readyz" >/dev/null || { echo "tarnd did not become ready; see $OU
 section "load into Tarn"
 "$BIN/tarn-bench" load --url "$URL" --data "$DATA" --out "$OUT/load.json"
 
+section "wait for merges to settle"
+# Queries measured while background merges still run would be measuring the merges too: wait until
+# the merge count has not moved for 3 s (at most 2 minutes).
+merges() { curl -sf "$URL/metrics" | awk '/^tarn_merges_total / {print $2}'; }
+last="$(merges)"; still=0
+for _ in $(seq 1 120); do
+    sleep 1
+    now="$(merges)"
+    if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; last="$now"; fi
+    if [ "$still" -ge 3 ]; then break; fi
+done
+echo "merges so far: $last"
+
 section "queries on Tarn"
 "$BIN/tarn-bench" query --url "$URL" --suite bench/queries/iot.toml --runs "$RUNS" --out "$OUT/tarn-queries.json"
 
