@@ -90,7 +90,7 @@ impl TableProvider for ExtentTable {
             self.extents().iter().filter(|extent| pruning::may_match(extent, filters)).cloned().collect();
         let partition_count = state.config().target_partitions().clamp(1, kept.len().max(1));
         let mut assignments: Vec<Vec<ExtentMeta>> = vec![Vec::new(); partition_count];
-        let assignments_rows: u64 = kept.iter().map(|extent| extent.row_count).sum();
+        let kept_rows: u64 = kept.iter().map(|extent| extent.row_count).sum();
         for (index, extent) in kept.into_iter().enumerate() {
             assignments[index % partition_count].push(extent);
         }
@@ -107,9 +107,8 @@ impl TableProvider for ExtentTable {
                 }) as Arc<dyn PartitionStream>
             })
             .collect();
-        let rows = assignments_rows;
         let exec = StreamingTableExec::try_new(projected, partitions, None, Vec::new(), false, limit)?;
-        Ok(Arc::new(ExtentScanExec { inner: Arc::new(exec), rows }))
+        Ok(Arc::new(ExtentScanExec { inner: Arc::new(exec), rows: kept_rows }))
     }
 }
 

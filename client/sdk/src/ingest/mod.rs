@@ -22,6 +22,7 @@ use serde_json::Value;
 
 use crate::client::{Client, Outgoing};
 use crate::retry::Safety;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::{Error, Result};
 use source::{Chunk, ReaderSource, spawn_batches, spawn_parquet_file, spawn_reader};
 use split::RecordKind;
@@ -212,17 +213,14 @@ impl IngestOptions {
     }
 }
 
-/// `application/x-www-form-urlencoded`-style escaping for a path segment or query value.
+/// Bytes escaped in a path segment or query value: all but RFC 3986's unreserved characters, and
+/// `:` (kept readable in `ingest-by:` tags).
+const URL_COMPONENT_ESCAPED: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b':');
+
+/// Percent-escapes a path segment or query value.
 fn percent_encode(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b':') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+    utf8_percent_encode(text, URL_COMPONENT_ESCAPED).to_string()
 }
 
 /// `ConsumedRecordsCount` of a streaming-ingest reply.
