@@ -14,6 +14,8 @@ mod engine;
 mod pins;
 mod pruning;
 mod table;
+#[cfg(test)]
+mod test_support;
 mod view;
 
 pub use engine::{QueryEngine, QueryEngineOptions};

@@ -239,54 +239,18 @@ fn slice(batch: RecordBatch, rows: usize) -> Vec<RecordBatch> {
 mod tests {
     use datafusion::physical_plan::displayable;
     use datafusion::prelude::{JoinType, SessionContext, col};
-    use tarn_common::{Column, ExtentId, KustoType};
-    use tarn_meta::{ApplyContext, DEFAULT_DATABASE, MetaCommand, apply};
 
     use super::*;
-    use crate::pins::ExtentPins;
-
-    /// A catalog with table `name` holding one extent of `rows` rows (metadata only: planning
-    /// never reads extent bytes).
-    fn append(catalog: &mut Catalog, log_index: u64, name: &str, id: u128, rows: u64) {
-        let columns = vec![Column::new("key", KustoType::Long)];
-        let extent = ExtentMeta {
-            id: ExtentId(id),
-            columns: columns.clone(),
-            stats: vec![tarn_common::ColumnStats { min: None, max: None, null_count: 0 }],
-            row_count: rows,
-            size_bytes: rows * 8,
-            created_at_nanos: 0,
-            tags: Vec::new(),
-        };
-        let command = MetaCommand::AppendExtents {
-            db: DEFAULT_DATABASE.to_string(),
-            table: name.to_string(),
-            create_with_columns: Some(columns),
-            extents: vec![extent],
-            ingest_by_tags: Vec::new(),
-            if_not_exists_tags: Vec::new(),
-        };
-        apply(catalog, &command, &ApplyContext { log_index }).expect("append extents");
-    }
+    use crate::test_support::Fixture;
 
     /// Proves a scan reports its row count and the optimizer uses it: joining a large table (on
     /// the left) with a small one builds the hash table on the small one.
     #[tokio::test]
     async fn joins_build_on_the_smaller_table() -> DfResult<()> {
-        let directory = tempfile::tempdir().expect("a directory");
-        let store = Arc::new(ExtentStore::open(directory.path()).expect("a store"));
-        let mut catalog = Catalog::default();
-        apply(&mut catalog, &MetaCommand::Bootstrap, &ApplyContext { log_index: 1 }).expect("bootstrap");
-        append(&mut catalog, 2, "Large", 1, 1_000_000);
-        append(&mut catalog, 3, "Small", 2, 10);
-        let catalog = Arc::new(catalog);
-        let pins = ExtentPins::new();
-        let pin = Arc::new(pins.pin());
-        let table = |name: &str| {
-            ExtentTable::new(Arc::clone(&catalog), DEFAULT_DATABASE, name, Arc::clone(&store), Arc::clone(&pin))
-                .map(Arc::new)
-                .expect("the table")
-        };
+        let mut fixture = Fixture::new();
+        fixture.append("Large", 1, 1_000_000, None);
+        fixture.append("Small", 2, 10, None);
+        let table = fixture.tables();
 
         let context = SessionContext::new();
         let large = context.read_table(table("Large"))?;
