@@ -46,7 +46,7 @@ use tarn_common::KustoType;
 use tarn_common::types::{DECIMAL_PRECISION, DECIMAL_SCALE};
 
 pub use collect::COLLECT_ELEMENTS_MAX;
-pub use percentile::PERCENTILE_VALUES_MAX;
+pub use percentile::{PERCENTILE_DIGEST_CENTROIDS, PERCENTILE_EXACT_VALUES_MAX};
 
 use crate::{FunctionError, Result, TypedExpr};
 use bag::BagUdaf;
@@ -234,7 +234,7 @@ pub fn plan_percentile(value: TypedExpr, percentile: f64) -> Result<Expr> {
         }
     };
     let input = cast(value.expr, accumulated);
-    let inner = PercentileUdaf::udaf(&udaf_name, percentile, PERCENTILE_VALUES_MAX);
+    let inner = PercentileUdaf::udaf(&udaf_name, percentile, PERCENTILE_EXACT_VALUES_MAX);
     let Some(result_type) = finish else {
         return Ok(inner.call(vec![input]));
     };

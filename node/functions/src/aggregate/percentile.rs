@@ -1,14 +1,16 @@
-//! `percentile(x, p)` (and each p of `percentiles`): the nearest-rank percentile, computed exactly
-//! over the group's values. Kusto estimates with T-Digest and documents the result as "an
-//! estimate for the specified nearest-rank percentile"; the exact nearest rank is what that
-//! estimate approximates, and equals it for small groups.
+//! `percentile(x, p)` (and each p of `percentiles`): the nearest-rank percentile, exact for
+//! small groups and estimated with a T-Digest for large ones, as Kusto does ("an estimate for
+//! the specified nearest-rank percentile").
 //!
 //! Nearest rank: with the n non-null values sorted ascending, the p-th percentile is the value at
 //! 1-based rank ceil(p / 100 × n), and the smallest value for p = 0.
 //!
 //! The values are collected (as long or real; the planner casts ints, datetimes and timespans to
-//! long and back), bounded by [`PERCENTILE_VALUES_MAX`] per group: past it the query fails rather
-//! than exhausting memory. State between partial and final aggregation is the list of values.
+//! long and back). While a group holds at most [`PERCENTILE_EXACT_VALUES_MAX`] values the answer
+//! is their exact nearest rank; past that the values are folded into a T-Digest (DataFusion's,
+//! [`PERCENTILE_DIGEST_CENTROIDS`] centroids) in batches, so a group's memory stays bounded
+//! whatever its size, and the answer is the digest's estimate (rounded for long). The state
+//! between partial and final aggregation is the values not yet folded plus the digest.
 //!
 //! Does not own: argument checking and the casts around the UDAF (`aggregate::mod`).
 
@@ -23,21 +25,28 @@ use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, Signature, TypeSignature, Volatility,
 };
+use datafusion_functions_aggregate_common::tdigest::{Centroid, TDigest};
 
-/// Values one group may hold for a percentile before the query fails (8 bytes each: 32 MiB).
-pub const PERCENTILE_VALUES_MAX: usize = 4 * 1024 * 1024;
+/// Values a group may hold for an exact percentile (8 bytes each: 512 KiB); past this many the
+/// percentile is estimated with a T-Digest.
+pub const PERCENTILE_EXACT_VALUES_MAX: usize = 64 * 1024;
+
+/// The T-Digest's size. DataFusion's default for `approx_percentile_cont` is 100, but a group is
+/// folded in many batches and each fold costs accuracy: with 100 centroids the 90th percentile
+/// of 1..=100,000 folded in 1,000-value batches came out 0.5% off, with 400 at most 0.07%.
+pub const PERCENTILE_DIGEST_CENTROIDS: usize = 400;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct PercentileUdaf {
     name: String,
     /// The percentile in [0, 100], as bits so the UDAF can be `Eq + Hash`.
     percentile_bits: u64,
-    values_max: usize,
+    exact_max: usize,
     signature: Signature,
 }
 
 impl PercentileUdaf {
-    pub(crate) fn udaf(name: &str, percentile: f64, values_max: usize) -> AggregateUDF {
+    pub(crate) fn udaf(name: &str, percentile: f64, exact_max: usize) -> AggregateUDF {
         let one_of = vec![
             TypeSignature::Exact(vec![DataType::Int64]),
             TypeSignature::Exact(vec![DataType::Float64]),
@@ -45,7 +54,7 @@ impl PercentileUdaf {
         AggregateUDF::new_from_impl(PercentileUdaf {
             name: name.to_string(),
             percentile_bits: percentile.to_bits(),
-            values_max,
+            exact_max,
             signature: Signature::one_of(one_of, Volatility::Immutable),
         })
     }
@@ -78,18 +87,21 @@ impl AggregateUDFImpl for PercentileUdaf {
         Ok(Box::new(PercentileAccumulator {
             name: self.name.clone(),
             percentile: f64::from_bits(self.percentile_bits),
-            values_max: self.values_max,
+            exact_max: self.exact_max,
             values,
+            digest: None,
         }))
     }
 
+    /// The values not yet in the digest, and the digest as `[count, sum, min, max, mean₁,
+    /// weight₁, …]` (empty while the percentile is exact).
     fn state_fields(&self, args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
         let element = Field::new_list_field(args.return_type().clone(), true);
-        Ok(vec![Arc::new(Field::new_list(
-            format_state_name(args.name, "values"),
-            element,
-            true,
-        ))])
+        let digest_element = Field::new_list_field(DataType::Float64, true);
+        Ok(vec![
+            Arc::new(Field::new_list(format_state_name(args.name, "values"), element, true)),
+            Arc::new(Field::new_list(format_state_name(args.name, "digest"), digest_element, true)),
+        ])
     }
 }
 
@@ -112,25 +124,16 @@ impl Values {
 struct PercentileAccumulator {
     name: String,
     percentile: f64,
-    values_max: usize,
+    exact_max: usize,
+    /// The values not yet folded into `digest` (all of them while the answer is exact).
     values: Values,
+    digest: Option<TDigest>,
 }
 
 impl PercentileAccumulator {
-    fn check_limit(&self, adding: usize) -> DfResult<()> {
-        if self.values.len().saturating_add(adding) > self.values_max {
-            return Err(DataFusionError::ResourcesExhausted(format!(
-                "{}: a group holds more than {} values (percentile_values_max)",
-                self.name, self.values_max
-            )));
-        }
-        Ok(())
-    }
-
     /// Appends the non-null values of a long or real column; real NaNs are skipped like nulls,
     /// since they have no rank.
     fn extend(&mut self, column: &dyn Array) -> DfResult<()> {
-        self.check_limit(column.len() - column.null_count())?;
         match &mut self.values {
             Values::Long(values) => {
                 let column = column.as_primitive_opt::<Int64Type>().ok_or_else(|| {
@@ -145,6 +148,39 @@ impl PercentileAccumulator {
                 values.extend(column.iter().flatten().filter(|value| !value.is_nan()));
             }
         }
+        if self.values.len() > self.exact_max {
+            self.fold();
+        }
+        Ok(())
+    }
+
+    /// Moves the collected values into the digest.
+    fn fold(&mut self) {
+        let values: Vec<f64> = match &mut self.values {
+            // Longs past 2^53 lose their low bits here; the digest is an estimate anyway.
+            Values::Long(values) => values.drain(..).map(|value| value as f64).collect(),
+            Values::Real(values) => std::mem::take(values),
+        };
+        if values.is_empty() {
+            return;
+        }
+        let digest = self.digest.take().unwrap_or_else(|| TDigest::new(PERCENTILE_DIGEST_CENTROIDS));
+        self.digest = Some(digest.merge_unsorted_f64(values));
+    }
+
+    fn merge_digest(&mut self, state: &[f64]) -> DfResult<()> {
+        let [count, sum, min, max, centroids @ ..] = state else {
+            return Err(DataFusionError::Internal(format!("percentile digest state has {} numbers", state.len())));
+        };
+        if centroids.len() % 2 != 0 {
+            return Err(DataFusionError::Internal("percentile digest centroids are not (mean, weight) pairs".into()));
+        }
+        let centroids = centroids.chunks_exact(2).map(|pair| Centroid::new(pair[0], pair[1])).collect();
+        let other = TDigest::try_from_parts(PERCENTILE_DIGEST_CENTROIDS, *sum, *count, *max, *min, centroids)?;
+        self.digest = Some(match self.digest.take() {
+            Some(digest) => TDigest::merge_digests([&digest, &other]),
+            None => other,
+        });
         Ok(())
     }
 
@@ -168,6 +204,17 @@ impl Accumulator for PercentileAccumulator {
     }
 
     fn evaluate(&mut self) -> DfResult<ScalarValue> {
+        if self.digest.is_some() {
+            self.fold();
+        }
+        if let Some(digest) = &self.digest {
+            let estimate = digest.estimate_quantile(self.percentile / 100.0);
+            return Ok(match self.values {
+                // `as` saturates; the estimate lies between two of the group's longs.
+                Values::Long(_) => ScalarValue::Int64(Some(estimate.round() as i64)),
+                Values::Real(_) => ScalarValue::Float64(Some(estimate)),
+            });
+        }
         let count = self.values.len();
         let index = self.nearest_rank_index(count.max(1));
         Ok(match &mut self.values {
@@ -187,7 +234,8 @@ impl Accumulator for PercentileAccumulator {
             Values::Long(values) => values.capacity() * std::mem::size_of::<i64>(),
             Values::Real(values) => values.capacity() * std::mem::size_of::<f64>(),
         };
-        std::mem::size_of_val(self) + self.name.capacity() + values_bytes
+        let digest_bytes = self.digest.as_ref().map_or(0, TDigest::size);
+        std::mem::size_of_val(self) + self.name.capacity() + values_bytes + digest_bytes
     }
 
     fn state(&mut self) -> DfResult<Vec<ScalarValue>> {
@@ -195,23 +243,39 @@ impl Accumulator for PercentileAccumulator {
             Values::Long(values) => Arc::new(Int64Array::from(values.clone())),
             Values::Real(values) => Arc::new(Float64Array::from(values.clone())),
         };
-        let list = SingleRowListArrayBuilder::new(values).build_list_array();
-        Ok(vec![ScalarValue::List(Arc::new(list))])
+        let values = SingleRowListArrayBuilder::new(values).build_list_array();
+        let digest: Vec<f64> = match &self.digest {
+            Some(digest) => [digest.count(), digest.sum(), digest.min(), digest.max()]
+                .into_iter()
+                .chain(digest.centroids().iter().flat_map(|centroid| [centroid.mean(), centroid.weight()]))
+                .collect(),
+            None => Vec::new(),
+        };
+        let digest = SingleRowListArrayBuilder::new(Arc::new(Float64Array::from(digest))).build_list_array();
+        Ok(vec![ScalarValue::List(Arc::new(values)), ScalarValue::List(Arc::new(digest))])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> DfResult<()> {
-        let Some(state) = states.first() else {
-            return Err(DataFusionError::Internal(
-                "percentile merged without its state".into(),
-            ));
+        let [values, digests] = states else {
+            return Err(DataFusionError::Internal(format!(
+                "percentile merged with {} state columns, not 2",
+                states.len()
+            )));
         };
-        let lists = state.as_list_opt::<i32>().ok_or_else(|| {
-            DataFusionError::Internal(format!(
-                "percentile state is {}, not a list",
-                state.data_type()
-            ))
-        })?;
-        for list in lists.iter().flatten() {
+        let as_lists = |state: &ArrayRef| {
+            state.as_list_opt::<i32>().cloned().ok_or_else(|| {
+                DataFusionError::Internal(format!("percentile state is {}, not a list", state.data_type()))
+            })
+        };
+        for digest in as_lists(digests)?.iter().flatten() {
+            let digest = digest.as_primitive_opt::<Float64Type>().ok_or_else(|| {
+                DataFusionError::Internal(format!("percentile digest is {}", digest.data_type()))
+            })?;
+            if !digest.is_empty() {
+                self.merge_digest(digest.values())?;
+            }
+        }
+        for list in as_lists(values)?.iter().flatten() {
             self.extend(list.as_ref())?;
         }
         Ok(())

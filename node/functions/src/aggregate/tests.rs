@@ -345,15 +345,33 @@ async fn percentile_is_nearest_rank() {
     ));
 }
 
-// Proves a group holding more values than percentile_values_max fails the query instead of
-// growing without bound.
+// Proves a group holding more values than the exact limit switches to a T-Digest estimate, over
+// one partition and over three (the digest travels as partial state and merges): with a limit
+// of 1,000, the percentiles of 1..=100,000 land within 0.2% of the exact nearest ranks, and a
+// group under the limit stays exact.
 #[tokio::test]
-async fn percentile_values_are_bounded() {
-    let batch = range_batch(10);
-    let udaf = PercentileUdaf::udaf("percentile_50", 50.0, 4);
-    let aggregates = vec![udaf.call(vec![col("x")])];
-    let error = summarize(&batch, 1, None, aggregates).await;
-    assert!(error.is_err(), "10 values over a limit of 4 must fail");
+async fn percentiles_of_large_groups_are_estimated() {
+    let batch = range_batch(100_000);
+    for partitions in [1, 3] {
+        let aggregates: Vec<Expr> = [1.0, 50.0, 90.0, 99.0]
+            .into_iter()
+            .map(|percentile| {
+                PercentileUdaf::udaf(&format!("percentile_{percentile}"), percentile, 1_000).call(vec![col("x")])
+            })
+            .collect();
+        let result = summarize(&batch, partitions, None, aggregates)
+            .await
+            .expect("a large group's percentiles run");
+        for (index, exact) in [1_000_i64, 50_000, 90_000, 99_000].into_iter().enumerate() {
+            let estimate = column(&result, index).as_primitive::<Int64Type>().value(0);
+            let error = (estimate - exact).abs() as f64 / 100_000.0;
+            assert!(error <= 0.002, "{partitions} partition(s): p of rank {exact} estimated as {estimate}");
+        }
+    }
+    let small = range_batch(999);
+    let exact = PercentileUdaf::udaf("percentile_50", 50.0, 1_000).call(vec![col("x")]);
+    let result = summarize(&small, 3, None, vec![exact]).await.expect("a small group runs");
+    assert_eq!(column(&result, 0).as_primitive::<Int64Type>().value(0), 500);
 }
 
 // Proves arg_max/arg_min return the value from the row with the max/min `by`, ignoring rows whose
