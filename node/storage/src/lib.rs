@@ -15,7 +15,8 @@
 //! values are contiguous and ordered by column.
 //!
 //! - Column `i` of an extent is stored under index `i` as an Arrow IPC *stream* holding one
-//!   RecordBatch with that single column, buffers compressed with zstd by Arrow's IPC writer.
+//!   RecordBatch with that single column, buffers compressed with LZ4 (frame format) by Arrow's
+//!   IPC writer (zstd before 2026-12-02; the reader takes either, as each message names its codec).
 //!   One value per column means a query that reads k of n columns fetches only k values
 //!   (one batched multi-get), instead of decoding a row-group format to skip the rest.
 //! - The header sits under index `u32::MAX` (the last key of the extent): the format version,

@@ -78,8 +78,8 @@ impl ExtentStore {
         extents_options.set_compression_type(DBCompressionType::Lz4);
         extents_options.set_enable_blob_files(true);
         extents_options.set_min_blob_size(BLOB_SIZE_MIN_BYTES);
-        // Values are Arrow IPC with zstd-compressed buffers already: a second zstd pass over
-        // them costs CPU on every write and read and saves almost nothing.
+        // Values are Arrow IPC with LZ4-compressed buffers already: a second pass over them
+        // costs CPU on every write and read and saves almost nothing.
         extents_options.set_blob_compression_type(DBCompressionType::None);
         // Without blob GC, the space of deleted (merged-away, dropped) extents is never reclaimed.
         extents_options.set_enable_blob_gc(true);
