@@ -13,8 +13,8 @@ use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, new_null_array};
 use arrow::compute::{CastOptions, cast_with_options, concat_batches};
 use arrow::datatypes::{DataType, SchemaRef};
 use rocksdb::{
-    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, Options, WriteBatch,
-    WriteOptions,
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, Options, ReadOptions,
+    WriteBatch, WriteOptions,
 };
 use tarn_common::limits::TABLE_COLUMNS_MAX;
 use tarn_common::types::arrow_schema;
@@ -209,7 +209,14 @@ impl ExtentStore {
             keys.push(extent_key(extent, column_index));
         }
         let cf = self.extents_cf()?;
-        let values = self.db.batched_multi_get_cf(cf, &keys, true);
+        // Each value's CRC-32 from the header is checked below, end to end (a damaged blob
+        // index that points at the wrong bytes fails it too), so RocksDB's own block and blob
+        // checksums would verify the same bytes a second time: 11.6% of the CPU profile of
+        // `readings | summarize dcount(name)`, as the portable RocksDB build computes CRC-32C
+        // without SSE4.2.
+        let mut read_options = ReadOptions::default();
+        read_options.set_verify_checksums(false);
+        let values = self.db.batched_multi_get_cf_opt(cf, &keys, true, &read_options);
 
         let mut decoded: Vec<Option<ArrayRef>> = vec![None; stored_columns.len()];
         for (&index, value) in wanted.iter().zip(values) {
