@@ -85,7 +85,6 @@ impl AggregateUDFImpl for PercentileUdaf {
             _ => Values::Long(Vec::new()),
         };
         Ok(Box::new(PercentileAccumulator {
-            name: self.name.clone(),
             percentile: f64::from_bits(self.percentile_bits),
             exact_max: self.exact_max,
             values,
@@ -122,7 +121,6 @@ impl Values {
 
 #[derive(Debug)]
 struct PercentileAccumulator {
-    name: String,
     percentile: f64,
     exact_max: usize,
     /// The values not yet folded into `digest` (all of them while the answer is exact).
@@ -235,7 +233,7 @@ impl Accumulator for PercentileAccumulator {
             Values::Real(values) => values.capacity() * std::mem::size_of::<f64>(),
         };
         let digest_bytes = self.digest.as_ref().map_or(0, TDigest::size);
-        std::mem::size_of_val(self) + self.name.capacity() + values_bytes + digest_bytes
+        std::mem::size_of_val(self) + values_bytes + digest_bytes
     }
 
     fn state(&mut self) -> DfResult<Vec<ScalarValue>> {
