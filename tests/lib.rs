@@ -28,6 +28,7 @@ impl TestNode {
             http_addr: "127.0.0.1:0".into(),
             node_id: 1,
             maintenance_interval_ms: 60_000,
+            column_cache_mb: None,
         };
         let (address_sender, address_receiver) = std::sync::mpsc::channel();
         let (shutdown_sender, shutdown_receiver) = tokio::sync::oneshot::channel::<()>();

@@ -31,6 +31,11 @@ pub fn free_port() -> u16 {
 impl TarndProcess {
     /// Starts `tarnd` on `data_dir` and waits until it answers `/healthz`.
     pub fn start(data_dir: &Path, port: u16) -> TarndProcess {
+        TarndProcess::start_with_args(data_dir, port, &[])
+    }
+
+    /// [`TarndProcess::start`] with further command-line flags.
+    pub fn start_with_args(data_dir: &Path, port: u16, args: &[&str]) -> TarndProcess {
         let binary = tarnd_binary();
         assert!(binary.exists(), "tarnd binary not found at {} (build it with `cargo build --bins`)", binary.display());
         let address = format!("127.0.0.1:{port}");
@@ -39,6 +44,7 @@ impl TarndProcess {
             .arg(data_dir)
             .arg("--http-addr")
             .arg(&address)
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -12,6 +12,9 @@ pub struct Config {
     pub node_id: u64,
     /// How often the background merge and retention pass runs.
     pub maintenance_interval_ms: u64,
+    /// Memory for decoded columns of hot extents, in MiB; `None`: a quarter of the machine's
+    /// memory; 0 turns the cache off.
+    pub column_cache_mb: Option<u64>,
 }
 
 impl Default for Config {
@@ -21,6 +24,7 @@ impl Default for Config {
             http_addr: "127.0.0.1:8080".to_string(),
             node_id: 1,
             maintenance_interval_ms: 5_000,
+            column_cache_mb: None,
         }
     }
 }
@@ -33,6 +37,7 @@ pub struct ConfigFile {
     pub http_addr: Option<String>,
     pub node_id: Option<u64>,
     pub maintenance_interval_ms: Option<u64>,
+    pub column_cache_mb: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +49,14 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The column cache's capacity in bytes.
+    pub fn column_cache_bytes(&self) -> usize {
+        match self.column_cache_mb {
+            Some(megabytes) => usize::try_from(megabytes).unwrap_or(usize::MAX).saturating_mul(1 << 20),
+            None => tarn_storage::StoreOptions::default().column_cache_bytes,
+        }
+    }
+
     pub fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         let file: ConfigFile = toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_path_buf(), source })?;
@@ -59,6 +72,9 @@ impl Config {
         if let Some(interval) = file.maintenance_interval_ms {
             self.maintenance_interval_ms = interval;
         }
+        if let Some(megabytes) = file.column_cache_mb {
+            self.column_cache_mb = Some(megabytes);
+        }
         Ok(())
     }
 }
@@ -73,11 +89,13 @@ mod tests {
     fn file_overrides_defaults() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("tarn.toml");
-        std::fs::write(&path, "http_addr = \"127.0.0.1:9000\"\nnode_id = 3\n").expect("write config");
+        std::fs::write(&path, "http_addr = \"127.0.0.1:9000\"\nnode_id = 3\ncolumn_cache_mb = 64\n").expect("write config");
         let mut config = Config::default();
         config.apply_file(&path).expect("valid file");
         assert_eq!(config.http_addr, "127.0.0.1:9000");
         assert_eq!(config.node_id, 3);
+        assert_eq!(config.column_cache_mb, Some(64));
+        assert_eq!(config.maintenance_interval_ms, 5_000);
         assert_eq!(config.data_dir, PathBuf::from("./tarn-data"));
         std::fs::write(&path, "http_adr = \"x\"\n").expect("write config");
         assert!(matches!(Config::default().apply_file(&path), Err(ConfigError::Parse { .. })));

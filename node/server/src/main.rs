@@ -13,7 +13,8 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[derive(Debug, Parser)]
 #[command(name = "tarnd", version, about = "Tarn: an open-source Kusto-compatible analytics database")]
 struct Arguments {
-    /// A TOML file with any of: data_dir, http_addr, node_id, maintenance_interval_ms.
+    /// A TOML file with any of: data_dir, http_addr, node_id, maintenance_interval_ms,
+    /// column_cache_mb.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Where the node keeps its data (default ./tarn-data).
@@ -25,6 +26,10 @@ struct Arguments {
     /// This node's id in the Raft group (default 1).
     #[arg(long)]
     node_id: Option<u64>,
+    /// MiB of memory for decoded columns of hot extents (default: a quarter of the machine's
+    /// memory; 0 turns the cache off).
+    #[arg(long)]
+    column_cache_mb: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -49,6 +54,9 @@ fn main() -> ExitCode {
     }
     if let Some(node_id) = arguments.node_id {
         config.node_id = node_id;
+    }
+    if let Some(megabytes) = arguments.column_cache_mb {
+        config.column_cache_mb = Some(megabytes);
     }
     let cores = std::thread::available_parallelism().map(|cores| cores.get()).unwrap_or(2);
     let io_runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(cores.clamp(1, 4)).thread_name("tarn-io").enable_all().build() {

@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use tarn_storage::ColumnCacheStats;
+
 /// Upper bounds (seconds) of the query latency histogram.
 const LATENCY_BUCKETS_SECONDS: [f64; 10] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0];
 
@@ -32,6 +34,7 @@ pub struct CatalogGauges {
     pub rows: u64,
     pub extent_bytes: u64,
     pub ingest_queue: u64,
+    pub column_cache: ColumnCacheStats,
 }
 
 impl Metrics {
@@ -70,6 +73,16 @@ impl Metrics {
         gauge(&mut out, "tarn_rows", "Rows in committed extents.", gauges.rows);
         gauge(&mut out, "tarn_extent_bytes", "Encoded bytes of committed extents.", gauges.extent_bytes);
         gauge(&mut out, "tarn_ingest_queue_requests", "Requests waiting for the group committer.", gauges.ingest_queue);
+        let cache = &gauges.column_cache;
+        gauge(&mut out, "tarn_column_cache_bytes", "Bytes of decoded columns held by the column cache.", cache.bytes as u64);
+        gauge(&mut out, "tarn_column_cache_capacity_bytes", "The column cache's capacity.", cache.capacity_bytes as u64);
+        gauge(&mut out, "tarn_column_cache_entries", "Columns held by the column cache.", cache.entries as u64);
+        let total = |out: &mut String, name: &str, help: &str, value: u64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+        };
+        total(&mut out, "tarn_column_cache_hits_total", "Column reads served from the column cache.", cache.hits);
+        total(&mut out, "tarn_column_cache_misses_total", "Column reads that fetched and decoded a stored value.", cache.misses);
+        total(&mut out, "tarn_column_cache_evictions_total", "Columns evicted to make room.", cache.evictions);
         let _ = writeln!(out, "# HELP tarn_query_duration_seconds Query latency.\n# TYPE tarn_query_duration_seconds histogram");
         for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS_SECONDS) {
             let _ = writeln!(out, "tarn_query_duration_seconds_bucket{{le=\"{bound}\"}} {}", bucket.load(Ordering::Relaxed));

@@ -10,7 +10,7 @@ use tarn_ingest::{IngestOutcome, IngestRequest, Ingestor};
 use tarn_meta::{MetaNode, MetaOptions};
 use tarn_planner::{PlanContext, Visualization};
 use tarn_query::{DatabaseView, ExtentPins, QueryEngine, QueryEngineOptions};
-use tarn_storage::ExtentStore;
+use tarn_storage::{ExtentStore, StoreOptions};
 use tarn_wire::{KustoError, RequestProperties};
 
 use crate::config::Config;
@@ -73,7 +73,8 @@ impl Node {
         .await?;
         let meta = Arc::new(meta);
         let store_dir = config.data_dir.join("extents");
-        let store = Arc::new(tokio::task::spawn_blocking(move || ExtentStore::open(&store_dir)).await.map_err(|error| {
+        let store_options = StoreOptions { column_cache_bytes: config.column_cache_bytes() };
+        let store = Arc::new(tokio::task::spawn_blocking(move || ExtentStore::open_with(&store_dir, store_options)).await.map_err(|error| {
             StartError::DataDir { path: "extents".into(), source: std::io::Error::other(error) }
         })??);
         sweep_orphans(&meta, &store).await;
@@ -153,7 +154,14 @@ impl Node {
 
     pub fn gauges(&self) -> CatalogGauges {
         let catalog = self.meta.catalog();
-        let mut gauges = CatalogGauges { tables: 0, extents: 0, rows: 0, extent_bytes: 0, ingest_queue: self.ingestor.queued() as u64 };
+        let mut gauges = CatalogGauges {
+            tables: 0,
+            extents: 0,
+            rows: 0,
+            extent_bytes: 0,
+            ingest_queue: self.ingestor.queued() as u64,
+            column_cache: self.store.column_cache_stats(),
+        };
         for database in catalog.databases.values() {
             for table in database.tables.values() {
                 gauges.tables += 1;

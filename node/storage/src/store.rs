@@ -2,7 +2,7 @@
 //! The layout is described in the crate documentation.
 //!
 //! Does not own: the catalog of which extents are live (reads take the caller's `ExtentMeta`),
-//! caching of decoded batches, or deciding when to merge or delete.
+//! the policy of the decoded-column cache (`column_cache`), or deciding when to merge or delete.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -20,6 +20,7 @@ use tarn_common::limits::TABLE_COLUMNS_MAX;
 use tarn_common::types::arrow_schema;
 use tarn_common::{Column, ExtentId, ExtentMeta};
 
+use crate::column_cache::{ColumnCache, ColumnCacheStats, default_capacity_bytes};
 use crate::column_codec::{checksum, decode_column, encode_column};
 use crate::error::{Result, StorageError};
 use crate::header::{ColumnValueInfo, ExtentHeader, HEADER_FORMAT_VERSION, decode_header, encode_header};
@@ -44,8 +45,31 @@ pub struct ReadCounters {
     pub column_bytes_read: u64,
 }
 
+/// How a store is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Bytes of decoded columns kept in memory for hot scans; 0 turns the cache off.
+    pub column_cache_bytes: usize,
+}
+
+impl Default for StoreOptions {
+    /// A column cache of a quarter of the machine's memory.
+    fn default() -> StoreOptions {
+        StoreOptions { column_cache_bytes: default_capacity_bytes() }
+    }
+}
+
+/// Whether a read fills the column cache. A merge reads extents that are deleted right after,
+/// so caching their columns would only push out the hot ones; it still takes what is cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CacheUse {
+    ReadAndFill,
+    ReadOnly,
+}
+
 pub struct ExtentStore {
     pub(crate) db: Arc<DB>,
+    column_cache: ColumnCache,
     column_values_read: AtomicU64,
     column_bytes_read: AtomicU64,
 }
@@ -60,8 +84,14 @@ fn rocks(context: &'static str) -> impl FnOnce(rocksdb::Error) -> StorageError {
 }
 
 impl ExtentStore {
-    /// Opens (creating if missing) the database in `dir` with its `extents` column family.
+    /// Opens (creating if missing) the database in `dir` with its `extents` column family, and
+    /// the default options.
     pub fn open(dir: &Path) -> Result<ExtentStore> {
+        ExtentStore::open_with(dir, StoreOptions::default())
+    }
+
+    /// [`ExtentStore::open`] with `options`.
+    pub fn open_with(dir: &Path, options: StoreOptions) -> Result<ExtentStore> {
         let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES_MAX);
         let mut table_options = BlockBasedOptions::default();
         table_options.set_block_cache(&cache);
@@ -92,11 +122,12 @@ impl ExtentStore {
         let db = DB::open_cf_descriptors(&db_options, dir, descriptors).map_err(rocks("open the database"))?;
         let store = ExtentStore {
             db: Arc::new(db),
+            column_cache: ColumnCache::new(options.column_cache_bytes),
             column_values_read: AtomicU64::new(0),
             column_bytes_read: AtomicU64::new(0),
         };
         store.extents_cf()?;
-        tracing::info!(dir = %dir.display(), "extent store open");
+        tracing::info!(dir = %dir.display(), column_cache_mb = options.column_cache_bytes >> 20, "extent store open");
         Ok(store)
     }
 
@@ -111,6 +142,10 @@ impl ExtentStore {
             column_values_read: self.column_values_read.load(Ordering::Relaxed),
             column_bytes_read: self.column_bytes_read.load(Ordering::Relaxed),
         }
+    }
+
+    pub fn column_cache_stats(&self) -> ColumnCacheStats {
+        self.column_cache.stats()
     }
 
     /// Encodes and writes one extent atomically (one synced `WriteBatch`: durable when this
@@ -187,7 +222,13 @@ impl ExtentStore {
     /// another type is cast (null where a value, or the whole type pair, does not convert).
     /// Each value's length and checksum, and each column's row count and type, are checked
     /// against the header before it is returned.
+    /// Columns in the decoded-column cache are taken from it (checked when they were read);
+    /// the others are read, checked and cached.
     pub fn read_extent(&self, meta: &ExtentMeta, output_schema: &SchemaRef) -> Result<RecordBatch> {
+        self.read_extent_with(meta, output_schema, CacheUse::ReadAndFill)
+    }
+
+    fn read_extent_with(&self, meta: &ExtentMeta, output_schema: &SchemaRef, cache_use: CacheUse) -> Result<RecordBatch> {
         let extent = meta.id;
         let header = self.read_header(extent)?.ok_or(StorageError::ExtentNotFound { extent })?;
         check_meta_matches_header(meta, &header)?;
@@ -199,8 +240,24 @@ impl ExtentStore {
             output_schema.fields().iter().filter_map(|field| header.meta.column_index(field.name())).collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let mut keys = Vec::with_capacity(wanted.len());
-        for &index in &wanted {
+        let mut decoded: Vec<Option<ArrayRef>> = vec![None; stored_columns.len()];
+        let mut missing = Vec::with_capacity(wanted.len());
+        let cached = self.column_cache.get_many(extent, &wanted);
+        for (&index, array) in wanted.iter().zip(cached) {
+            // Extents are immutable, so a cached column is what the value decodes to; it is
+            // still held to the header's row count and type, and read again if they differ.
+            let fits = |array: &ArrayRef| {
+                array.len() == row_count
+                    && stored_columns.get(index).is_some_and(|column| array.data_type() == &column.kusto_type.arrow_type())
+            };
+            match (array, decoded.get_mut(index)) {
+                (Some(array), Some(slot)) if fits(&array) => *slot = Some(array),
+                _ => missing.push(index),
+            }
+        }
+
+        let mut keys = Vec::with_capacity(missing.len());
+        for &index in &missing {
             let column_index = u32::try_from(index).map_err(|_| StorageError::Corrupt {
                 extent,
                 column: column_name(stored_columns, index),
@@ -216,10 +273,9 @@ impl ExtentStore {
         // without SSE4.2.
         let mut read_options = ReadOptions::default();
         read_options.set_verify_checksums(false);
-        let values = self.db.batched_multi_get_cf_opt(cf, &keys, true, &read_options);
+        let values = if keys.is_empty() { Vec::new() } else { self.db.batched_multi_get_cf_opt(cf, &keys, true, &read_options) };
 
-        let mut decoded: Vec<Option<ArrayRef>> = vec![None; stored_columns.len()];
-        for (&index, value) in wanted.iter().zip(values) {
+        for (&index, value) in missing.iter().zip(values) {
             let (Some(column), Some(info)) = (stored_columns.get(index), header.column_values.get(index)) else {
                 return Err(StorageError::Corrupt {
                     extent,
@@ -252,6 +308,9 @@ impl ExtentStore {
             if array.data_type() != &stored_type {
                 return Err(corrupt(format!("decoded as {}, header says {stored_type}", array.data_type())));
             }
+            if cache_use == CacheUse::ReadAndFill {
+                self.column_cache.insert(extent, index, &array);
+            }
             if let Some(slot) = decoded.get_mut(index) {
                 *slot = Some(array);
             }
@@ -282,6 +341,7 @@ impl ExtentStore {
             write_batch.delete_range_cf(cf, extent_key(id, 0).as_slice(), extent_range_end(id).as_slice());
         }
         self.db.write_opt(write_batch, &synced()).map_err(rocks("delete extents"))?;
+        self.column_cache.remove_extents(ids);
         tracing::debug!(extents = ids.len(), "extents deleted");
         Ok(())
     }
@@ -329,7 +389,7 @@ impl ExtentStore {
         let mut tags: Vec<String> = Vec::new();
         let mut seen_tags: HashSet<&str> = HashSet::new();
         for meta in metas {
-            batches.push(self.read_extent(meta, &schema)?);
+            batches.push(self.read_extent_with(meta, &schema, CacheUse::ReadOnly)?);
             for tag in &meta.tags {
                 if seen_tags.insert(tag.as_str()) {
                     tags.push(tag.clone());
