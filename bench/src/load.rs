@@ -29,6 +29,8 @@ pub struct LoadConfig {
     pub data: PathBuf,
     pub database: String,
     pub concurrency: usize,
+    /// Whether request bodies are gzipped.
+    pub gzip: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +50,7 @@ pub struct LoadReport {
     pub database: String,
     pub data: String,
     pub concurrency: usize,
+    pub gzip: bool,
     pub tables: BTreeMap<String, TableLoad>,
     pub total_seconds: f64,
 }
@@ -113,6 +116,7 @@ async fn load_table(
     let table_name = table.to_string();
     let options = IngestOptions::new(DataFormat::Csv)
         .uploads_in_flight(config.concurrency)
+        .gzip(config.gzip)
         .on_progress(move |progress| {
             let Ok(mut last) = last_print.lock() else {
                 return;
@@ -198,6 +202,7 @@ pub async fn run(config: &LoadConfig) -> Result<LoadReport> {
         database: config.database.clone(),
         data: config.data.display().to_string(),
         concurrency: config.concurrency,
+        gzip: config.gzip,
         tables,
         total_seconds: round(started.elapsed().as_secs_f64(), 3),
     })

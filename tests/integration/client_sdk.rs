@@ -596,6 +596,71 @@ fn stub(answers: Vec<Option<(u16, &'static str)>>) -> Stub {
     Stub { url, requests }
 }
 
+/// Answers one ingest request with a reply for `rows` records and hands back its lowercased
+/// header lines and its body.
+fn capture_one_ingest(rows: usize) -> (String, std::sync::mpsc::Receiver<(Vec<String>, Vec<u8>)>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the capture");
+    let url = format!("http://{}", listener.local_addr().expect("capture address"));
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok((mut connection, _)) = listener.accept() else {
+            return;
+        };
+        let mut reader = BufReader::new(connection.try_clone().expect("clone the connection"));
+        let mut headers = Vec::new();
+        let mut content_length = 0usize;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                break;
+            }
+            let line = line.trim_end().to_ascii_lowercase();
+            if let Some(value) = line.strip_prefix("content-length:") {
+                content_length = value.trim().parse().unwrap_or(0);
+            }
+            headers.push(line);
+        }
+        let mut body = vec![0u8; content_length];
+        let _ = reader.read_exact(&mut body);
+        let reply = format!(r#"{{"Tables":[{{"TableName":"Table_0","Columns":[{{"ColumnName":"ConsumedRecordsCount","DataType":"Int64"}}],"Rows":[[{rows}]]}}]}}"#);
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
+            reply.len()
+        );
+        let _ = connection.write_all(response.as_bytes());
+        let _ = sender.send((headers, body));
+    });
+    (url, receiver)
+}
+
+/// Proves CSV bodies are gzipped by default (`content-encoding: gzip`, the body gunzips to the
+/// source) and sent as they are with `gzip(false)` (no content-encoding, the body is the source).
+#[test]
+fn ingest_bodies_gzipped_unless_told_not_to() {
+    let runtime = runtime();
+    let csv = "2024-06-01T00:00:00Z,dev-1,20.5\n2024-06-01T00:00:01Z,dev-2,21.0\n";
+    for gzip in [true, false] {
+        let (url, captured) = capture_one_ingest(2);
+        let client = Client::new(&url).expect("a client");
+        let options = IngestOptions::new(DataFormat::Csv).gzip(gzip);
+        let report = runtime
+            .block_on(client.ingest_bytes(DB, "T", csv.into(), options))
+            .expect("ingest");
+        assert_eq!(report.progress.rows, 2);
+        let (headers, body) = captured.recv_timeout(Duration::from_secs(10)).expect("a request");
+        let encoded = headers.iter().any(|line| line == "content-encoding: gzip");
+        assert_eq!(encoded, gzip, "headers: {headers:?}");
+        let text = if gzip {
+            let mut decoded = String::new();
+            flate2::read::GzDecoder::new(body.as_slice()).read_to_string(&mut decoded).expect("gunzip");
+            decoded
+        } else {
+            String::from_utf8(body).expect("utf-8")
+        };
+        assert_eq!(text, csv);
+    }
+}
+
 const V2_ONE_ROW: &str = r#"[{"FrameType":"DataSetHeader","IsProgressive":false,"Version":"v2.0"},{"FrameType":"DataTable","TableId":1,"TableKind":"PrimaryResult","TableName":"PrimaryResult","Columns":[{"ColumnName":"x","ColumnType":"long"}],"Rows":[[7]]},{"FrameType":"DataSetCompletion","HasErrors":false,"Cancelled":false}]"#;
 
 /// Proves the retry table end to end on the wire: 503 and 429 are retried until success (the
