@@ -116,6 +116,8 @@ section "ingestion load test (${INGEST_SECONDS}s, $CLIENTS clients)"
 "$BIN/tarn-bench" ingest --url "$URL" --clients "$CLIENTS" --duration "${INGEST_SECONDS}s" \
     --server-pid "$TARND_PID" --out "$OUT/ingest.json"
 
+stop_tarnd  # its memory (the column cache above all) is not the peers' to share
+
 section "peers: $ENGINES"
 "$VENV/bin/python" bench/peers/peers.py --data "$DATA" --suite bench/queries/iot.toml \
     --engines "$ENGINES" --runs "$RUNS" --out "$OUT/peers.json"
