@@ -13,7 +13,7 @@ pub struct Config {
     /// How often the background merge and retention pass runs.
     pub maintenance_interval_ms: u64,
     /// Memory for decoded columns of hot extents, in MiB; `None`: a quarter of the machine's
-    /// memory; 0 turns the cache off.
+    /// memory (or of a lower cgroup limit); 0 turns the cache off.
     pub column_cache_mb: Option<u64>,
 }
 

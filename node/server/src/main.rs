@@ -27,7 +27,7 @@ struct Arguments {
     #[arg(long)]
     node_id: Option<u64>,
     /// MiB of memory for decoded columns of hot extents (default: a quarter of the machine's
-    /// memory; 0 turns the cache off).
+    /// memory, or of a lower cgroup limit; 0 turns the cache off).
     #[arg(long)]
     column_cache_mb: Option<u64>,
 }

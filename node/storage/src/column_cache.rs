@@ -175,16 +175,27 @@ impl State {
     }
 }
 
-/// The default capacity: a quarter of the machine's memory, as read from `/proc/meminfo`, or
-/// 1 GiB where that cannot be read.
+/// The default capacity: a quarter of the memory the process may use: the machine's
+/// (`MemTotal` of `/proc/meminfo`), or the cgroup v2 limit (`memory.max`) when a container sets a
+/// lower one; 1 GiB where neither can be read.
 pub fn default_capacity_bytes() -> usize {
     const FALLBACK_BYTES: usize = 1 << 30;
-    let total_kib = std::fs::read_to_string("/proc/meminfo").ok().and_then(|text| {
+    let machine = std::fs::read_to_string("/proc/meminfo").ok().and_then(|text| {
         text.lines()
             .find_map(|line| line.strip_prefix("MemTotal:"))
             .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+            .map(|kib| kib.saturating_mul(1024))
     });
-    total_kib.map_or(FALLBACK_BYTES, |kib| kib.saturating_mul(1024) / 4)
+    // "max" (no limit) does not parse, and leaves the machine's memory.
+    let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+        .ok()
+        .and_then(|text| text.trim().parse::<usize>().ok());
+    let usable = match (machine, cgroup) {
+        (Some(machine), Some(limit)) => machine.min(limit),
+        (Some(bytes), None) | (None, Some(bytes)) => bytes,
+        (None, None) => return FALLBACK_BYTES,
+    };
+    usable / 4
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ pub struct StoreOptions {
 }
 
 impl Default for StoreOptions {
-    /// A column cache of a quarter of the machine's memory.
+    /// A column cache of a quarter of the machine's memory (or of a lower cgroup limit).
     fn default() -> StoreOptions {
         StoreOptions { column_cache_bytes: default_capacity_bytes() }
     }
