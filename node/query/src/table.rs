@@ -86,22 +86,27 @@ impl TableProvider for ExtentTable {
             Some(indices) => Arc::new(self.schema.project(indices)?),
             None => Arc::clone(&self.schema),
         };
-        let kept: Vec<ExtentMeta> =
-            self.extents().iter().filter(|extent| pruning::may_match(extent, filters)).cloned().collect();
+        let (positions, kept): (Vec<usize>, Vec<&ExtentMeta>) =
+            self.extents().iter().enumerate().filter(|(_, extent)| pruning::may_match(extent, filters)).unzip();
         let partition_count = state.config().target_partitions().clamp(1, kept.len().max(1));
-        let mut assignments: Vec<Vec<ExtentMeta>> = vec![Vec::new(); partition_count];
         let kept_rows: u64 = kept.iter().map(|extent| extent.row_count).sum();
         let columns = column_statistics(&kept, &projected);
-        for (index, extent) in kept.into_iter().enumerate() {
-            assignments[index % partition_count].push(extent);
+        let mut assignments: Vec<Vec<usize>> = vec![Vec::new(); partition_count];
+        for (index, position) in positions.into_iter().enumerate() {
+            assignments[index % partition_count].push(position);
         }
         let batch_rows = state.config().batch_size().max(1);
         let partitions: Vec<Arc<dyn PartitionStream>> = assignments
             .into_iter()
-            .map(|extents| {
+            .map(|positions| {
                 Arc::new(ExtentPartition {
                     schema: Arc::clone(&projected),
-                    extents: Arc::new(extents),
+                    extents: SnapshotExtents {
+                        catalog: Arc::clone(&self.catalog),
+                        database: Arc::from(self.database.as_str()),
+                        table: Arc::from(self.table.as_str()),
+                        positions: Arc::new(positions),
+                    },
                     store: Arc::clone(&self.store),
                     pin: Arc::clone(&self.pin),
                     batch_rows,
@@ -192,11 +197,11 @@ impl ExecutionPlan for ExtentScanExec {
 /// int, long, datetime and timespan columns the min and max. A column some extent lacks or
 /// stores with another type (the schema changed since) is unknown. Reals are left out: NaN has
 /// no place in a min/max bound.
-fn column_statistics(extents: &[ExtentMeta], schema: &Schema) -> Vec<ColumnStatistics> {
+fn column_statistics(extents: &[&ExtentMeta], schema: &Schema) -> Vec<ColumnStatistics> {
     schema.fields().iter().map(|field| exact_column_statistics(extents, field).unwrap_or_else(ColumnStatistics::new_unknown)).collect()
 }
 
-fn exact_column_statistics(extents: &[ExtentMeta], field: &Field) -> Option<ColumnStatistics> {
+fn exact_column_statistics(extents: &[&ExtentMeta], field: &Field) -> Option<ColumnStatistics> {
     let mut null_count: u64 = 0;
     let mut bounds: Option<(i64, i64)> = None;
     let mut bounds_known = true;
@@ -230,9 +235,35 @@ fn exact_column_statistics(extents: &[ExtentMeta], field: &Field) -> Option<Colu
     Some(statistics)
 }
 
+/// The extents a partition reads, as positions in its table's extent list of the query's
+/// catalog snapshot: planning a scan copies no extent metadata (with hundreds of small extents,
+/// copying each one's columns and statistics was most of a `T | count`).
+#[derive(Clone)]
+struct SnapshotExtents {
+    catalog: Arc<Catalog>,
+    database: Arc<str>,
+    table: Arc<str>,
+    positions: Arc<Vec<usize>>,
+}
+
+impl SnapshotExtents {
+    fn len(&self) -> usize {
+        self.positions.len()
+    }
+
+    /// The `index`-th extent. The snapshot never changes, so it is always there; an error, not a
+    /// panic, if that ever stops holding.
+    fn get(&self, index: usize) -> DfResult<&ExtentMeta> {
+        self.positions
+            .get(index)
+            .and_then(|&position| self.catalog.table(&self.database, &self.table)?.extents.get(position))
+            .ok_or_else(|| DataFusionError::Internal(format!("extent {index} of {}.{} left the snapshot", self.database, self.table)))
+    }
+}
+
 struct ExtentPartition {
     schema: SchemaRef,
-    extents: Arc<Vec<ExtentMeta>>,
+    extents: SnapshotExtents,
     store: Arc<ExtentStore>,
     /// Keeps the extents' bytes alive while this partition can still read them.
     pin: Arc<PinGuard>,
@@ -255,12 +286,13 @@ impl PartitionStream for ExtentPartition {
         let store = Arc::clone(&self.store);
         let pin = Arc::clone(&self.pin);
         let batch_rows = self.batch_rows;
-        let extents: Vec<ExtentMeta> = self.extents.as_ref().clone();
-        let reads = futures::stream::iter(extents).then(move |extent| {
+        let extents = self.extents.clone();
+        let reads = futures::stream::iter(0..extents.len()).then(move |index| {
             let schema = Arc::clone(&schema);
             let store = Arc::clone(&store);
+            let extents = extents.clone();
             let _pin = Arc::clone(&pin);
-            async move { read_extent(store, extent, schema).await }
+            async move { read_extent(store, extents, index, schema).await }
         });
         let batches = reads.flat_map(move |result| {
             let slices: Vec<DfResult<RecordBatch>> = match result {
@@ -273,17 +305,20 @@ impl PartitionStream for ExtentPartition {
     }
 }
 
-async fn read_extent(store: Arc<ExtentStore>, extent: ExtentMeta, schema: SchemaRef) -> DfResult<RecordBatch> {
+async fn read_extent(store: Arc<ExtentStore>, extents: SnapshotExtents, index: usize, schema: SchemaRef) -> DfResult<RecordBatch> {
     if schema.fields().is_empty() {
         // `count()` and friends need rows, not columns: no bytes to read.
-        let rows = usize::try_from(extent.row_count).map_err(|error| DataFusionError::External(Box::new(error)))?;
+        let row_count = extents.get(index)?.row_count;
+        let rows = usize::try_from(row_count).map_err(|error| DataFusionError::External(Box::new(error)))?;
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
         return Ok(RecordBatch::try_new_with_options(schema, Vec::new(), &options)?);
     }
-    tokio::task::spawn_blocking(move || store.read_extent(&extent, &schema))
-        .await
-        .map_err(|error| DataFusionError::External(Box::new(error)))?
-        .map_err(|error| DataFusionError::External(Box::new(error)))
+    tokio::task::spawn_blocking(move || {
+        let extent = extents.get(index)?;
+        store.read_extent(extent, &schema).map_err(|error| DataFusionError::External(Box::new(error)))
+    })
+    .await
+    .map_err(|error| DataFusionError::External(Box::new(error)))?
 }
 
 /// Zero-copy slices of at most `rows` rows.
