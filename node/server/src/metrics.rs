@@ -50,8 +50,11 @@ impl Metrics {
 
     pub fn render(&self, gauges: &CatalogGauges) -> String {
         let mut out = String::with_capacity(4096);
+        let total = |out: &mut String, name: &str, help: &str, value: u64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+        };
         let counter = |out: &mut String, name: &str, help: &str, value: &AtomicU64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", value.load(Ordering::Relaxed));
+            total(out, name, help, value.load(Ordering::Relaxed));
         };
         counter(&mut out, "tarn_ingest_requests_total", "Ingestion requests received.", &self.ingest_requests);
         counter(&mut out, "tarn_ingest_errors_total", "Ingestion requests that failed.", &self.ingest_errors);
@@ -77,9 +80,6 @@ impl Metrics {
         gauge(&mut out, "tarn_column_cache_bytes", "Bytes of decoded columns held by the column cache.", cache.bytes as u64);
         gauge(&mut out, "tarn_column_cache_capacity_bytes", "The column cache's capacity.", cache.capacity_bytes as u64);
         gauge(&mut out, "tarn_column_cache_entries", "Columns held by the column cache.", cache.entries as u64);
-        let total = |out: &mut String, name: &str, help: &str, value: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
-        };
         total(&mut out, "tarn_column_cache_hits_total", "Column reads served from the column cache.", cache.hits);
         total(&mut out, "tarn_column_cache_misses_total", "Column reads that fetched and decoded a stored value.", cache.misses);
         total(&mut out, "tarn_column_cache_evictions_total", "Columns evicted to make room.", cache.evictions);
